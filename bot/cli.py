@@ -1,0 +1,270 @@
+"""The `hocvuso` command-line tool.
+
+    hocvuso run | webhook
+    hocvuso db upgrade
+    hocvuso org add --kind KIND --name NAME [--parent ORG]
+    hocvuso org import FILE.csv
+    hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--qr FILE]
+    hocvuso campaign check FILE.yaml | campaign load FILE.yaml
+    hocvuso backup FILE
+
+ORG is a numeric id or a path of names: "Bắc Ninh/Từ Sơn/THPT Lý Thái Tổ/10A1".
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sqlite3
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from bot.campaign.loader import PackError, load_pack
+from bot.clock import Clock
+from bot.errors import InputRejected
+from bot.settings import Settings
+from storage import migrate
+from storage.db import Database, UnitOfWork, is_sqlite
+from storage.models import ORG_KINDS, ROLES
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="hocvuso", description=__doc__.split("\n\n")[0])
+    commands = root.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="the bot, long polling")
+    commands.add_parser("webhook", help="the bot as a webhook server")
+    db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    db.add_parser("upgrade", help="apply migrations")
+    org = commands.add_parser("org", help="organisation tree").add_subparsers(
+        dest="action", required=True
+    )
+    add = org.add_parser("add", help="add a province, district, school, unit or class")
+    add.add_argument("--kind", required=True, choices=ORG_KINDS)
+    add.add_argument("--name", required=True)
+    add.add_argument("--parent", help="parent ORG (id or path of names)")
+    imp = org.add_parser("import", help="import units and classes from a CSV file")
+    imp.add_argument("file", type=Path)
+    invite = commands.add_parser("invite", help="invites").add_subparsers(
+        dest="action", required=True
+    )
+    create = invite.add_parser("create", help="print an invite deep link and write a QR code")
+    create.add_argument("--org", required=True)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--days", type=int, default=30, help="valid for N days (0: no expiry)")
+    create.add_argument("--max-uses", type=int, default=None)
+    create.add_argument(
+        "--qr", type=Path, default=None, help="QR code PNG (default invite-CODE.png)"
+    )
+    campaign = commands.add_parser("campaign", help="campaign packs").add_subparsers(
+        dest="action", required=True
+    )
+    for name, text in (("check", "validate a pack"), ("load", "validate and activate a pack")):
+        campaign.add_parser(name, help=text).add_argument("file", type=Path)
+    backup = commands.add_parser("backup", help="online backup of the SQLite database")
+    backup.add_argument("file", type=Path)
+    return root
+
+
+async def in_transaction(settings: Settings, work: Callable[[UnitOfWork], Awaitable[Any]]) -> Any:
+    database = Database(settings.database_url)
+    try:
+        await migrate.upgrade(database)
+        uow = database.unit_of_work()
+        try:
+            result = await work(uow)
+            await uow.finish()
+            return result
+        except BaseException:
+            await uow.abort()
+            raise
+    finally:
+        await database.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    settings = Settings()
+    try:
+        return COMMANDS[(args.command, getattr(args, "action", None))](args, settings)
+    except (InputRejected, ValueError) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_polling
+
+    asyncio.run(run_polling(settings))
+    return 0
+
+
+def cmd_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.runtime import run_webhook
+
+    asyncio.run(run_webhook(settings))
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    async def upgrade() -> str | None:
+        database = Database(settings.database_url)
+        try:
+            await migrate.upgrade(database)
+            return await migrate.current(database)
+        finally:
+            await database.dispose()
+
+    print(f"database at revision {asyncio.run(upgrade())}")
+    return 0
+
+
+def cmd_org_add(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import invites, org
+
+    async def work(uow: UnitOfWork) -> Any:
+        parent = None
+        if args.parent:
+            parent = await invites.resolve_org(uow, args.parent)
+            if parent is None:
+                raise InputRejected(f"no org matches {args.parent!r}")
+        return await org.add(uow, args.kind, args.name, parent, Clock(settings.zone).now())
+
+    unit = asyncio.run(in_transaction(settings, work))
+    print(f"{unit.kind} {unit.id}: {unit.name}")
+    return 0
+
+
+def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import org
+
+    text = args.file.read_text(encoding="utf-8")
+
+    async def work(uow: UnitOfWork) -> Any:
+        return await org.import_csv(uow, text, Clock(settings.zone).now())
+
+    report = asyncio.run(in_transaction(settings, work))
+    print(f"{report.rows} rows read, {report.created} units created")
+    return 0
+
+
+def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import invites
+
+    username = settings.bot_username or asyncio.run(_username(settings))
+
+    async def work(uow: UnitOfWork) -> Any:
+        unit = await invites.resolve_org(uow, args.org)
+        if unit is None:
+            raise InputRejected(f"no org matches {args.org!r}")
+        return await invites.create(
+            uow,
+            unit=unit,
+            role=args.role,
+            bot_username=username,
+            now=Clock(settings.zone).now(),
+            creator=None,
+            creator_tg_id=None,
+            superadmin=True,
+            days=args.days or None,
+            max_uses=args.max_uses,
+        )
+
+    created = asyncio.run(in_transaction(settings, work))
+    qr_path = args.qr or Path(f"invite-{created.code}.png")
+    qr_path.write_bytes(invites.qr_png(created.link))
+    print(created.link)
+    print(f"QR code written to {qr_path}", file=sys.stderr)
+    return 0
+
+
+async def _username(settings: Settings) -> str:
+    from bot.app import make_bot
+    if not settings.bot_token:
+        raise InputRejected(
+            "set HOCVUSO_BOT_USERNAME (the bot's @username, without @) or HOCVUSO_BOT_TOKEN "
+            "so the link can name the bot"
+        )
+    bot = make_bot(settings, settings.bot_token)
+    try:
+        me = await bot.get_me()
+    finally:
+        await bot.session.close()
+    return me.username or ""
+
+
+def cmd_campaign_check(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        pack = load_pack(args.file)
+    except PackError as problem:
+        print(problem, file=sys.stderr)
+        return 1
+    print(
+        f"{args.file}: ok ({pack.id} v{pack.version}: {len(pack.milestones)} milestones, "
+        f"{len(pack.indicators)} indicators, {len(pack.quizzes)} quizzes, "
+        f"{len(pack.deadlines)} deadlines)"
+    )
+    return 0
+
+
+def cmd_campaign_load(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import campaigns
+
+    try:
+        pack = load_pack(args.file)
+    except PackError as problem:
+        print(problem, file=sys.stderr)
+        return 1
+
+    async def work(uow: UnitOfWork) -> bool:
+        return await campaigns.install(uow, pack, str(args.file), Clock(settings.zone).now())
+
+    created = asyncio.run(in_transaction(settings, work))
+    print(f"{pack.id} v{pack.version} {'loaded' if created else 'reloaded'} and active")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    if not is_sqlite(settings.database_url):
+        print("backup works on the SQLite database; use pg_dump for PostgreSQL", file=sys.stderr)
+        return 1
+    from sqlalchemy.engine import make_url
+
+    source_path = make_url(settings.database_url).database or "hocvuso.db"
+    if not Path(source_path).exists():
+        print(f"no database at {source_path}", file=sys.stderr)
+        return 1
+    source = sqlite3.connect(source_path)
+    target = sqlite3.connect(args.file)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    print(f"backup written to {args.file}")
+    return 0
+
+
+COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace, Settings], int]] = {
+    ("run", None): cmd_run,
+    ("webhook", None): cmd_webhook,
+    ("db", "upgrade"): cmd_db_upgrade,
+    ("org", "add"): cmd_org_add,
+    ("org", "import"): cmd_org_import,
+    ("invite", "create"): cmd_invite_create,
+    ("campaign", "check"): cmd_campaign_check,
+    ("campaign", "load"): cmd_campaign_load,
+    ("backup", None): cmd_backup,
+}
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,47 @@
+"""The commands the bot answers, who may use them, and their menu texts.
+
+One list feeds the per-person command menu (setMyCommands), /help and the
+polite refusal of commands above a person's role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.flows.text import T
+
+EVERYONE = frozenset({"parent", "student", "staff", "principal", "dept_admin"})
+LEARNERS = frozenset({"parent", "student", "staff"})
+LEADERS = frozenset({"principal", "dept_admin"})
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    roles: frozenset[str] | None  # None: also people who have not joined yet
+    description: T
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", None, T("Start, or join with an invite link")),
+    CommandSpec("help", None, T("What I can do for you")),
+    CommandSpec("language", None, T("Tiếng Việt / English")),
+    CommandSpec("cancel", None, T("Stop what we are doing")),
+    CommandSpec(
+        "invite", frozenset({"staff", "principal", "dept_admin"}), T("Create an invite link")
+    ),
+    CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
+    CommandSpec("forget", EVERYONE, T("Delete my data")),
+)
+
+BY_NAME = {spec.name: spec for spec in COMMANDS}
+
+
+def allowed(spec: CommandSpec, roles: frozenset[str], superadmin: bool = False) -> bool:
+    if spec.roles is None or superadmin:
+        return True
+    return bool(spec.roles & roles)
+
+
+def commands_for(roles: frozenset[str], superadmin: bool = False) -> tuple[CommandSpec, ...]:
+    return tuple(spec for spec in COMMANDS if allowed(spec, roles, superadmin))

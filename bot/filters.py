@@ -1,0 +1,39 @@
+"""Router-level filters: roles come from memberships, never from what people type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.filters import Filter
+from aiogram.types import TelegramObject
+
+from bot.services.people import PersonView
+
+
+class RoleFilter(Filter):
+    """Passes when the person holds one of `roles` (superadmins always pass)."""
+
+    def __init__(self, *roles: str) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(
+        self, event: TelegramObject, person: PersonView | None = None, superadmin: bool = False
+    ) -> bool:
+        return superadmin or (person is not None and bool(person.roles & self.roles))
+
+
+class Joined(Filter):
+    """Passes for people who have joined (consented and hold a membership)."""
+
+    async def __call__(self, event: TelegramObject, **data: Any) -> bool:
+        person = data.get("person")
+        return person is not None and bool(person.memberships)
+
+
+class InFlow(Filter):
+    """Passes while a conversation flow is under way; gives the handler `flow_state`."""
+
+    async def __call__(self, event: TelegramObject, raw_state: str | None = None) -> Any:
+        if raw_state and raw_state.startswith("flow:"):
+            return {"flow_name": raw_state.split(":")[1]}
+        return False

@@ -1,0 +1,154 @@
+"""Onboarding: language → consent → name → joined.
+
+| step     | shows                              | pick / text           | next            |
+|----------|------------------------------------|-----------------------|-----------------|
+| language | bilingual greeting                 | vi, en                | consent         |
+| consent  | what is stored, why, how to delete | accept                | name            |
+|          |                                    | decline               | end, no record  |
+| name     | name from Telegram, editable       | keep / a typed name   | end: join       |
+
+Data carried: `code`, `school`, `unit`, `role`, `tg_name`, `language`.
+The `join` record is written by the enrolment service, which checks the
+invite again (it may have expired while the person was reading).
+"""
+
+from __future__ import annotations
+
+from bot.flows.engine import (
+    Choice,
+    Data,
+    Finish,
+    Flow,
+    Go,
+    Outcome,
+    Record,
+    Reply,
+    SetLanguage,
+    Stay,
+    Step,
+)
+from bot.flows.names import NAME_MAX, clean_name
+from bot.flows.text import Joined, Plain, T, Text
+
+LANGUAGE_CHOICES = (Choice("vi", Plain("🇻🇳 Tiếng Việt")), Choice("en", Plain("🇬🇧 English")))
+
+ROLE_NAMES = {
+    "parent": T("parent"),
+    "student": T("student"),
+    "staff": T("teacher or staff member"),
+    "principal": T("school leader"),
+    "dept_admin": T("education department officer"),
+}
+
+
+def _language_prompt(_data: Data) -> Text:
+    return Plain("Xin chào! Mời Quý vị chọn ngôn ngữ.\nHello! Please choose your language.")
+
+
+def _on_language(_data: Data, key: str) -> Outcome:
+    return Go("consent", {"language": key}, (SetLanguage(key),))
+
+
+def _consent_prompt(data: Data) -> Text:
+    return Joined(
+        (
+            T(
+                "You have been invited to join {unit} ({school}) as a {role} in the "
+                "“Digital literacy for all” campaign.",
+                unit=data["unit"],
+                school=data["school"],
+                role=ROLE_NAMES[data["role"]],
+            ),
+            T(
+                "What we keep: your Telegram account number, the name you give us, your "
+                "language, your role, and the milestones, evidence and quiz results you "
+                "report.\n"
+                "Why: so the school can follow progress against the campaign's targets and "
+                "send you notices and reminders.\n"
+                "We never ask for phone numbers, birth dates or children's grades.\n"
+                "You can see everything we keep with /mydata and delete it with /forget at "
+                "any time."
+            ),
+            T("Do you agree?"),
+        )
+    )
+
+
+def _consent_choices(_data: Data) -> tuple[Choice, ...]:
+    return (Choice("accept", T("✅ I agree")), Choice("decline", T("✖️ I do not agree")))
+
+
+def _on_consent(data: Data, key: str) -> Outcome:
+    if key == "accept":
+        return Go("name")
+    return Finish(
+        (
+            Record("declined"),
+            Reply(
+                T(
+                    "Understood. We have kept nothing about you. If you change your mind, "
+                    "just open the invite link again."
+                )
+            ),
+        )
+    )
+
+
+def _name_prompt(data: Data) -> Text:
+    if data.get("tg_name"):
+        return T(
+            "How should the school address you? Tap your name below to keep it, or type "
+            "another name (at most {limit} characters).",
+            limit=NAME_MAX,
+        )
+    return T("How should the school address you? Please type your name.")
+
+
+def _name_choices(data: Data) -> tuple[Choice, ...]:
+    return (Choice("keep", Plain(data["tg_name"])),) if data.get("tg_name") else ()
+
+
+NAME_PROBLEMS = {
+    "empty": T("The name cannot be empty. Please type your name."),
+    "too_long": T("That name is too long: please keep it to {limit} characters.", limit=NAME_MAX),
+    "no_letters": T("A name needs at least one letter. Please type your name."),
+}
+
+
+def _on_name_pick(data: Data, key: str) -> Outcome:
+    return _join(data, data["tg_name"])
+
+
+def _on_name_text(data: Data, text: str) -> Outcome:
+    name, problem = clean_name(text)
+    if name is None:
+        return Stay(NAME_PROBLEMS[problem or "empty"])
+    return _join(data, name)
+
+
+def _join(data: Data, name: str) -> Outcome:
+    return Finish(
+        (Record("join", {"code": data["code"], "name": name, "language": data["language"]}),)
+    )
+
+
+ONBOARDING = Flow(
+    name="onboarding",
+    first="language",
+    steps={
+        "language": Step(
+            prompt=_language_prompt,
+            choices=lambda _data: LANGUAGE_CHOICES,
+            on_pick=_on_language,
+            wrong_kind=Plain("Mời Quý vị chọn một nút bên dưới. / Please tap a button below."),
+        ),
+        "consent": Step(prompt=_consent_prompt, choices=_consent_choices, on_pick=_on_consent),
+        "name": Step(
+            prompt=_name_prompt,
+            choices=_name_choices,
+            on_pick=_on_name_pick,
+            on_text=_on_name_text,
+            wrong_kind=T("Please type your name as text."),
+        ),
+    },
+)

@@ -1,0 +1,15 @@
+"""aiogram routers. Handlers parse, call a flow or a service, and render."""
+
+from __future__ import annotations
+
+from aiogram import Router
+
+from bot.settings import Settings
+
+
+def get_routers(settings: Settings) -> list[Router]:
+    """Every router, in the order they are tried. Role gates sit on the routers themselves."""
+    from bot.handlers import common, errors, fallback, flow, invite, privacy, start
+
+    tables = (errors, start, common, privacy, invite, flow, fallback)
+    return [module.router.build() for module in tables]

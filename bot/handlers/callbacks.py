@@ -1,0 +1,16 @@
+"""Typed, versioned callback data. Packed it must fit Telegram's 64 bytes."""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+VERSION = 1
+
+
+class FlowCallback(CallbackData, prefix="f"):
+    """A choice offered at `step` of `flow`; `v` lets old buttons be told apart."""
+
+    v: int
+    flow: str
+    step: str
+    key: str

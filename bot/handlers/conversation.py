@@ -1,0 +1,152 @@
+"""Runs declared flows over Telegram: stores their state, renders their effects.
+
+The FSM state is `flow:<name>:<step>` and the FSM data is the flow's data,
+so conversations survive a restart in whichever storage the bot runs on.
+Records a flow emits go to the finisher registered for that flow.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from aiogram import Bot
+from aiogram.fsm.context import FSMContext
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+
+from bot.flows import engine
+from bot.flows.engine import (
+    Effect,
+    FileInput,
+    Flow,
+    Input,
+    OtherInput,
+    Record,
+    Reply,
+    SetLanguage,
+    TextInput,
+)
+from bot.handlers.callbacks import VERSION, FlowCallback
+from bot.i18n import Renderer
+
+TEXT_LIMIT = 4096
+
+Finisher = Callable[[Record, dict[str, Any]], Awaitable[Sequence[Effect]]]
+
+FLOWS: dict[str, Flow] = {}
+FINISHERS: dict[str, Finisher] = {}
+
+
+def register(flow: Flow, finisher: Finisher | None = None) -> None:
+    FLOWS[flow.name] = flow
+    if finisher is not None:
+        FINISHERS[flow.name] = finisher
+
+
+def raw_state(state: engine.State) -> str:
+    return f"flow:{state.flow}:{state.step}"
+
+
+def parse_state(raw: str | None, data: dict[str, Any]) -> engine.State | None:
+    if not raw or not raw.startswith("flow:"):
+        return None
+    _, flow, step = raw.split(":", 2)
+    return engine.State(flow, step, data)
+
+
+def keyboard(reply: Reply, render: Renderer) -> InlineKeyboardMarkup | None:
+    if not reply.choices:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                text=render(choice.label),
+                callback_data=FlowCallback(
+                    v=VERSION, flow=reply.flow, step=reply.step, key=choice.key
+                ).pack(),
+            )
+        ]
+        for choice in reply.choices
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def message_input(message: Message) -> Input:
+    """What a person sent, as a flow input. Text is NFC; files keep ids, never bytes."""
+    if message.text is not None:
+        return TextInput(unicodedata.normalize("NFC", message.text)[:TEXT_LIMIT])
+    if message.photo:
+        largest = message.photo[-1]
+        return FileInput(
+            "photo",
+            largest.file_id,
+            largest.file_unique_id,
+            size=largest.file_size,
+            mime_type="image/jpeg",
+            caption=message.caption,
+        )
+    if message.document is not None:
+        doc = message.document
+        return FileInput(
+            "document",
+            doc.file_id,
+            doc.file_unique_id,
+            size=doc.file_size,
+            mime_type=doc.mime_type,
+            file_name=doc.file_name,
+            caption=message.caption,
+        )
+    return OtherInput(str(message.content_type))
+
+
+class Conversation:
+    """One person's chat: begin a flow, feed it input, show what it says."""
+
+    def __init__(self, bot: Bot, chat_id: int, state: FSMContext, data: dict[str, Any]) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self.state = state
+        self.data = data
+        self.render: Renderer = data["render"]
+
+    async def begin(self, flow: Flow, flow_data: dict[str, Any]) -> None:
+        await self._apply(flow, engine.start(flow, flow_data))
+
+    async def feed(self, current: engine.State, event: Input) -> None:
+        flow = FLOWS[current.flow]
+        if current.step not in flow.steps:  # a step removed by an upgrade
+            await self.state.clear()
+            return
+        await self._apply(flow, engine.step(flow, current, event))
+
+    async def repeat(self, current: engine.State) -> None:
+        await self.show([engine.prompt(FLOWS[current.flow], current)])
+
+    async def _apply(self, flow: Flow, result: engine.Result) -> None:
+        effects: list[Effect] = list(result.effects)
+        if result.state is None:
+            await self.state.clear()
+        else:
+            await self.state.set_state(raw_state(result.state))
+            await self.state.set_data(dict(result.state.data))
+        finisher = FINISHERS.get(flow.name)
+        done: list[Effect] = []
+        for effect in effects:
+            if isinstance(effect, Record) and finisher is not None:
+                done.extend(await finisher(effect, self.data))
+            else:
+                done.append(effect)
+        await self.show(done)
+
+    async def show(self, effects: Sequence[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, SetLanguage):
+                self.render = Renderer(self.render.catalogues, effect.language, self.render.zone)
+                self.data["render"] = self.render
+            elif isinstance(effect, Reply):
+                await self.bot.send_message(
+                    self.chat_id,
+                    self.render(effect.text),
+                    reply_markup=keyboard(effect, self.render),
+                )

@@ -1,0 +1,53 @@
+"""Input for a flow under way: button presses and messages while a step waits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot, F
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.filters import InFlow
+from bot.flows.engine import STALE, Pick
+from bot.handlers.callbacks import VERSION, FlowCallback
+from bot.handlers.conversation import FLOWS, Conversation, message_input, parse_state
+from bot.handlers.routes import Routes
+
+router = Routes("flow")
+
+
+@router.callback_query(FlowCallback.filter(F.v == VERSION))
+async def pressed(
+    query: CallbackQuery,
+    callback_data: FlowCallback,
+    state: FSMContext,
+    raw_state: str | None,
+    bot: Bot,
+    **data: Any,
+) -> None:
+    current = parse_state(raw_state, await state.get_data())
+    render = data["render"]
+    if current is None or current.flow != callback_data.flow or current.flow not in FLOWS:
+        await query.answer(render(STALE), show_alert=True)
+        return
+    await query.answer()
+    if current.step == callback_data.step and isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    data.update(state=state, bot=bot)
+    chat_id = query.message.chat.id if query.message else query.from_user.id
+    chat = Conversation(bot, chat_id, state, data)
+    await chat.feed(current, Pick(callback_data.step, callback_data.key))
+
+
+@router.message(InFlow(), ~F.text.startswith("/"))
+async def answered(
+    message: Message, state: FSMContext, raw_state: str, bot: Bot, **data: Any
+) -> None:
+    current = parse_state(raw_state, await state.get_data())
+    if current is None or current.flow not in FLOWS:
+        await state.clear()
+        return
+    data.update(state=state, bot=bot)
+    chat = Conversation(bot, message.chat.id, state, data)
+    await chat.feed(current, message_input(message))

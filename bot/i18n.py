@@ -1,0 +1,96 @@
+"""Languages: gettext catalogues under `locales/`, rendering and Babel formatting.
+
+The `.po` files are the source of truth; they are compiled in memory at start,
+so there is no stale `.mo` to forget. `hocvuso-i18n` (scripts/i18n.py) extracts
+and updates them.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiogram.utils.i18n import I18n
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+from bot.flows.text import Joined, Plain, T, Text
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+DATE_PATTERNS = {"vi": "d/M/yyyy", "en": "d MMM yyyy"}
+DATETIME_PATTERNS = {"vi": "HH:mm d/M/yyyy", "en": "d MMM yyyy, HH:mm"}
+
+
+class Catalogues(I18n):
+    """aiogram's I18n, fed from `.po` files compiled in memory."""
+
+    def find_locales(self) -> dict[str, gettext.GNUTranslations]:
+        found: dict[str, gettext.GNUTranslations] = {}
+        for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
+            with po_path.open("rb") as handle:
+                catalog = read_po(handle)
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            buffer.seek(0)
+            found[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
+        return found
+
+
+def build_catalogues(default_locale: str) -> Catalogues:
+    return Catalogues(path=LOCALES_DIR, default_locale=default_locale, domain=DOMAIN)
+
+
+def fmt_date(value: date, locale: str) -> str:
+    return format_date(value, DATE_PATTERNS.get(locale, "medium"), locale=locale)
+
+
+def fmt_datetime(value: datetime, locale: str, zone: Any) -> str:
+    pattern = DATETIME_PATTERNS.get(locale, "medium")
+    return format_datetime(value, pattern, tzinfo=zone, locale=locale)
+
+
+def fmt_number(value: int | float | Decimal, locale: str) -> str:
+    return format_decimal(value, locale=locale)
+
+
+def fmt_percent(fraction: float, locale: str) -> str:
+    return format_percent(fraction, "#,##0.#%", locale=locale)
+
+
+class Renderer:
+    """Turns flow texts into strings in one language."""
+
+    def __init__(self, catalogues: I18n, locale: str, zone: Any = None) -> None:
+        self.catalogues = catalogues
+        self.locale = locale
+        self.zone = zone
+
+    def __call__(self, text: Text | str) -> str:
+        if isinstance(text, str):
+            return text
+        if isinstance(text, Plain):
+            return text.text
+        if isinstance(text, Joined):
+            return text.sep.join(self(part) for part in text.parts)
+        template = self.catalogues.gettext(text.msgid, locale=self.locale)
+        return template.format(**{k: self.value(v) for k, v in text.params.items()})
+
+    def value(self, value: Any) -> str:
+        if isinstance(value, T | Plain | Joined):
+            return self(value)
+        if isinstance(value, bool):
+            return str(value)
+        if isinstance(value, int | float | Decimal):
+            return fmt_number(value, self.locale)
+        if isinstance(value, datetime):
+            return fmt_datetime(value, self.locale, self.zone)
+        if isinstance(value, date):
+            return fmt_date(value, self.locale)
+        return str(value)

@@ -1,0 +1,1 @@
+"""Update middlewares, outermost first: flood guard, unit of work, person, locale."""

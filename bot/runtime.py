@@ -1,0 +1,103 @@
+"""Starting the bot: long polling or webhook. Everything is built here and injected."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from urllib.parse import urlparse
+
+from aiogram import Bot
+
+from bot.app import App, build_app, make_bot
+from bot.clock import Clock
+from bot.handlers.menus import set_default_menus
+from bot.i18n import Renderer
+from bot.services import campaigns
+from bot.settings import LANGUAGES, Settings
+from storage import migrate
+from storage.db import Database
+
+log = logging.getLogger("hocvuso")
+
+NO_TOKEN = """\
+HOCVUSO_BOT_TOKEN is not set, so the bot cannot start.
+  1. In Telegram, open @BotFather, send /newbot and follow the steps.
+  2. Copy the token it gives you (it looks like 123456789:AAH…).
+  3. Put it in a file named .env in this folder:  HOCVUSO_BOT_TOKEN=123456789:AAH…
+     (or run: export HOCVUSO_BOT_TOKEN=…), then start hocvuso again.
+Chưa có HOCVUSO_BOT_TOKEN: hãy tạo bot với @BotFather (lệnh /newbot), rồi ghi token vào
+tệp .env trong thư mục này: HOCVUSO_BOT_TOKEN=…"""
+
+
+def require_token(settings: Settings) -> str:
+    if not settings.bot_token:
+        print(NO_TOKEN, file=sys.stderr)
+        raise SystemExit(2)
+    return settings.bot_token
+
+
+async def prepare(settings: Settings, bot: Bot) -> App:
+    """Migrate, make sure a campaign is loaded, learn our username, set menus."""
+    database = Database(settings.database_url)
+    await migrate.upgrade(database)
+    clock = Clock(settings.zone)
+    uow = database.unit_of_work()
+    try:
+        await campaigns.ensure_default(uow, clock.now())
+        await uow.finish()
+    except BaseException:
+        await uow.abort()
+        raise
+    me = await bot.get_me()
+    app = build_app(settings, database, clock, me.username or settings.bot_username or "")
+    renderers = {lang: Renderer(app.catalogues, lang, settings.zone) for lang in LANGUAGES}
+    await set_default_menus(bot, renderers, settings.default_language)
+    log.info("bot @%s ready (database %s)", me.username, database.dialect)
+    return app
+
+
+async def shutdown(app: App) -> None:
+    await app.storage.close()
+    await app.database.dispose()
+
+
+async def run_polling(settings: Settings) -> None:
+    bot = make_bot(settings, require_token(settings))
+    app = await prepare(settings, bot)
+    try:
+        await bot.delete_webhook(drop_pending_updates=False)
+        await app.dispatcher.start_polling(bot, handle_as_tasks=True, close_bot_session=True)
+    finally:
+        await shutdown(app)
+
+
+async def run_webhook(settings: Settings) -> None:
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    if not settings.webhook_url:
+        print(
+            "HOCVUSO_WEBHOOK_URL is not set (the public https URL Telegram should call).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    bot = make_bot(settings, require_token(settings))
+    app = await prepare(settings, bot)
+    await bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret)
+    web_app = web.Application()
+    SimpleRequestHandler(
+        dispatcher=app.dispatcher, bot=bot, secret_token=settings.webhook_secret
+    ).register(web_app, path=urlparse(settings.webhook_url).path or "/webhook")
+    setup_application(web_app, app.dispatcher, bot=bot)
+    host, _, port = settings.webhook_listen.rpartition(":")
+    runner = web.AppRunner(web_app)
+    await runner.setup()
+    await web.TCPSite(runner, host or "0.0.0.0", int(port)).start()
+    log.info("webhook listening on %s", settings.webhook_listen)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+        await shutdown(app)
+        await bot.session.close()

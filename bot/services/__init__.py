@@ -1,0 +1,1 @@
+"""Domain services: enrolment, people, invites, campaigns. No aiogram here."""

@@ -1,0 +1,50 @@
+"""What the bot keeps about a person (/mydata) and changing their language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage import org_units, people
+from storage.db import UnitOfWork
+
+
+@dataclass(frozen=True)
+class HeldMembership:
+    path: tuple[str, ...]
+    role: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class HeldData:
+    tg_user_id: int
+    name: str
+    language: str
+    consent_at: datetime | None
+    created_at: datetime
+    memberships: tuple[HeldMembership, ...]
+
+
+async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
+    person = await people.by_tg(uow.session, tg_user_id)
+    if person is None:
+        return None
+    held = []
+    for membership, unit in await people.memberships(uow.session, person.id):
+        chain = await org_units.lineage(uow.session, unit)
+        held.append(
+            HeldMembership(tuple(u.name for u in chain), membership.role, membership.created_at)
+        )
+    return HeldData(
+        tg_user_id=tg_user_id,
+        name=person.display_name,
+        language=person.language,
+        consent_at=person.consent_at,
+        created_at=person.created_at,
+        memberships=tuple(held),
+    )
+
+
+async def set_language(uow: UnitOfWork, person_id: int, language: str) -> None:
+    await people.set_language(uow.session, person_id, language)

@@ -1,0 +1,51 @@
+"""Campaign repository: the loaded pack and its definitions, one active at a time."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Campaign, DeadlineDef, IndicatorDef, MilestoneDef, QuizDef
+
+
+async def active(session: AsyncSession) -> Campaign | None:
+    query = select(Campaign).where(Campaign.active.is_(True)).order_by(Campaign.id.desc())
+    return (await session.scalars(query)).first()
+
+
+async def replace(
+    session: AsyncSession,
+    *,
+    slug: str,
+    version: int,
+    title: dict[str, Any],
+    source: str,
+    pack: dict[str, Any],
+    definitions: list[Any],
+    now: datetime,
+) -> tuple[Campaign, bool]:
+    """Store a pack and make it the active one. Loading the same slug and version again
+    replaces its definitions; returns (campaign, created)."""
+    await session.execute(update(Campaign).values(active=False))
+    query = select(Campaign).where(Campaign.slug == slug, Campaign.version == version)
+    campaign = (await session.scalars(query)).first()
+    created = campaign is None
+    if campaign is None:
+        campaign = Campaign(slug=slug, version=version)
+        session.add(campaign)
+    campaign.title = title
+    campaign.source = source
+    campaign.pack = pack
+    campaign.active = True
+    campaign.loaded_at = now
+    await session.flush()
+    for model in (MilestoneDef, IndicatorDef, DeadlineDef, QuizDef):
+        await session.execute(delete(model).where(model.campaign_id == campaign.id))
+    for definition in definitions:
+        definition.campaign_id = campaign.id
+    session.add_all(definitions)
+    await session.flush()
+    return campaign, created

@@ -1,0 +1,183 @@
+"""Conversation state in the database: an aiogram storage that survives restarts.
+
+Reads come from memory once a key has been seen. Writes land in memory at
+once and reach the database by group commit: one writer task commits every
+change queued so far in a single transaction, so a hundred people answering
+at the same moment cost one commit, not a hundred. `sync()` waits until
+everything written before the call is durable; the update middleware calls it
+after the handler's own transaction, so an update is not done until its state
+is stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from storage.db import Database
+from storage.models import ConversationState
+
+log = logging.getLogger(__name__)
+
+Entry = tuple[str | None, dict[str, Any]]
+EMPTY: Entry = (None, {})
+
+
+def key_string(key: StorageKey) -> str:
+    return ":".join(
+        str(part)
+        for part in (
+            key.bot_id,
+            key.chat_id,
+            key.user_id,
+            key.thread_id or "",
+            key.business_connection_id or "",
+            key.destiny,
+        )
+    )
+
+
+def _state_name(state: StateType) -> str | None:
+    return state.state if isinstance(state, State) else state
+
+
+class DatabaseStorage(BaseStorage):
+    def __init__(
+        self, database: Database, now: Callable[[], datetime], max_cached: int = 200_000
+    ) -> None:
+        self._database = database
+        self._now = now
+        self._max_cached = max_cached
+        self._cache: dict[str, Entry] = {}
+        self._dirty: dict[str, tuple[int, Entry]] = {}
+        self._queued = 0  # writes accepted so far
+        self._stored = 0  # writes known durable
+        self._settled = asyncio.Condition()
+        self._writer: asyncio.Task[None] | None = None
+        self._failure: BaseException | None = None
+
+    # aiogram's interface ---------------------------------------------------
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        return (await self._entry(key))[0]
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        return dict((await self._entry(key))[1])
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        _, data = await self._entry(key)
+        self._put(key, (_state_name(state), data))
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        state, _ = await self._entry(key)
+        self._put(key, (state, dict(data)))
+
+    async def close(self) -> None:
+        await self.sync()
+
+    # group commit ----------------------------------------------------------
+
+    async def sync(self) -> None:
+        """Return once every write made before this call is in the database."""
+        target = self._queued
+        if self._stored >= target:
+            return
+        async with self._settled:
+            await self._settled.wait_for(lambda: self._stored >= target or self._failure)
+        if self._stored < target and self._failure is not None:
+            raise self._failure
+
+    def _put(self, key: StorageKey, entry: Entry) -> None:
+        name = key_string(key)
+        self._cache[name] = entry
+        self._dirty[name] = (key.user_id, entry)
+        self._queued += 1
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.get_running_loop().create_task(self._write())
+
+    async def _write(self) -> None:
+        while self._dirty:
+            batch, self._dirty = self._dirty, {}
+            covered = self._queued
+            try:
+                await self._store(batch)
+            except Exception as exc:  # keep the changes and report to whoever waits
+                log.exception("conversation state: %d writes failed", len(batch))
+                for name, item in batch.items():
+                    self._dirty.setdefault(name, item)
+                self._failure = exc
+                async with self._settled:
+                    self._settled.notify_all()
+                await asyncio.sleep(0.5)
+                continue
+            self._failure = None
+            self._stored = covered
+            async with self._settled:
+                self._settled.notify_all()
+        self._trim()
+
+    async def _store(self, batch: dict[str, tuple[int, Entry]]) -> None:
+        now = self._now()
+        keep = [
+            {"key": name, "user_id": user, "state": state, "data": data, "updated_at": now}
+            for name, (user, (state, data)) in batch.items()
+            if state is not None or data
+        ]
+        drop = [name for name, (_, (state, data)) in batch.items() if state is None and not data]
+        async with self._database.transaction() as session:
+            if drop:
+                await session.execute(
+                    delete(ConversationState).where(ConversationState.key.in_(drop))
+                )
+            if keep:
+                insert = pg_insert if self._database.dialect == "postgresql" else sqlite_insert
+                statement = insert(ConversationState)
+                statement = statement.on_conflict_do_update(
+                    index_elements=[ConversationState.key],
+                    set_={
+                        "state": statement.excluded.state,
+                        "data": statement.excluded.data,
+                        "updated_at": statement.excluded.updated_at,
+                    },
+                )
+                await session.execute(statement, keep)
+
+    # reading ---------------------------------------------------------------
+
+    async def _entry(self, key: StorageKey) -> Entry:
+        name = key_string(key)
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        async with self._database.sessions() as session:
+            row = (
+                await session.execute(
+                    select(ConversationState.state, ConversationState.data).where(
+                        ConversationState.key == name
+                    )
+                )
+            ).first()
+        entry: Entry = (row.state, dict(row.data or {})) if row else EMPTY
+        self._cache.setdefault(name, entry)
+        return self._cache[name]
+
+    def _trim(self) -> None:
+        """Keep memory bounded: drop settled idle entries first."""
+        if len(self._cache) <= self._max_cached:
+            return
+        for name in [n for n, entry in self._cache.items() if entry == EMPTY]:
+            if name not in self._dirty:
+                del self._cache[name]
+        if len(self._cache) > self._max_cached:
+            for name in list(self._cache)[: len(self._cache) - self._max_cached]:
+                if name not in self._dirty:
+                    del self._cache[name]

@@ -1,0 +1,205 @@
+"""Tables. Names follow the domain: org units, people, memberships, invites."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ORG_KINDS = ("province", "district", "school", "unit", "class")
+ROLES = ("parent", "student", "staff", "principal", "dept_admin")
+PERSON_STATUSES = ("active", "unreachable", "forgotten")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), date: Date()}
+
+
+class OrgUnit(Base):
+    """A node of the organisation tree: province → district → school → unit/class."""
+
+    __tablename__ = "org_units"
+    __table_args__ = (UniqueConstraint("parent_id", "kind", "name", name="uq_org_units_sibling"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    # Materialised path "/1/4/9/" so a subtree is one indexed prefix match.
+    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """Someone who accepted the consent text. Deleted data leaves status 'forgotten'."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tg_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    consent_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+
+
+class Membership(Base):
+    """A person's role in an org unit. A parent of two children has two."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("person_id", "org_id", "role", name="uq_memberships_person_org_role"),
+        Index("ix_memberships_org_role", "org_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """An unguessable code that grants a role in an org unit."""
+
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    expires_at: Mapped[datetime | None]
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Campaign(Base):
+    """A loaded campaign pack. Only one is active at a time."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (UniqueConstraint("slug", "version", name="uq_campaigns_slug_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[dict[str, Any]]
+    source: Mapped[str] = mapped_column(String(400))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    loaded_at: Mapped[datetime]
+    # The whole validated pack, so it can be rebuilt exactly as loaded.
+    pack: Mapped[dict[str, Any]]
+
+
+class MilestoneDef(Base):
+    __tablename__ = "milestone_defs"
+    __table_args__ = (UniqueConstraint("campaign_id", "key", name="uq_milestone_defs_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(64))  # comma-separated roles
+    domain: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(String(24))
+    verification: Mapped[bool] = mapped_column(Boolean)
+    title: Mapped[dict[str, Any]]
+
+
+class IndicatorDef(Base):
+    __tablename__ = "indicator_defs"
+    __table_args__ = (UniqueConstraint("campaign_id", "key", name="uq_indicator_defs_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    counts: Mapped[str] = mapped_column(String(16))
+    audience: Mapped[str] = mapped_column(String(64))
+    milestones: Mapped[str] = mapped_column(String(400))
+    rule: Mapped[str] = mapped_column(String(8))
+    target_percent: Mapped[float] = mapped_column(Float)
+    title: Mapped[dict[str, Any]]
+
+
+class DeadlineDef(Base):
+    __tablename__ = "deadline_defs"
+    __table_args__ = (UniqueConstraint("campaign_id", "key", name="uq_deadline_defs_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(64))
+    due_date: Mapped[date | None]
+    yearly: Mapped[str | None] = mapped_column(String(8))
+    remind_days_before: Mapped[str] = mapped_column(String(64))
+    completes: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[dict[str, Any]]
+
+
+class QuizDef(Base):
+    __tablename__ = "quiz_defs"
+    __table_args__ = (UniqueConstraint("campaign_id", "key", name="uq_quiz_defs_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(32))
+    audience: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[int] = mapped_column(Integer)
+    pass_percent: Mapped[float] = mapped_column(Float)
+    awards: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[dict[str, Any]]
+    questions: Mapped[dict[str, Any]]
+
+
+class AuditEntry(Base):
+    """Privileged actions: who did what to which record, and when."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_tg_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(48))
+    target: Mapped[str | None] = mapped_column(String(96))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ConversationState(Base):
+    """aiogram FSM state and data, keyed by bot, chat and user."""
+
+    __tablename__ = "conversation_states"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    user_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    state: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime]

@@ -1,0 +1,74 @@
+"""People and memberships repository."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ConversationState, Membership, OrgUnit, Person
+
+
+async def by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
+    return (await session.scalars(select(Person).where(Person.tg_user_id == tg_user_id))).first()
+
+
+async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membership, OrgUnit]]:
+    query = (
+        select(Membership, OrgUnit)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.person_id == person_id)
+        .order_by(Membership.id)
+    )
+    return [(m, o) for m, o in (await session.execute(query)).all()]
+
+
+async def create(
+    session: AsyncSession, tg_user_id: int, name: str, language: str, now: datetime
+) -> Person:
+    person = Person(
+        tg_user_id=tg_user_id,
+        display_name=name,
+        language=language,
+        consent_at=now,
+        status="active",
+        created_at=now,
+    )
+    session.add(person)
+    await session.flush()
+    return person
+
+
+async def add_membership(
+    session: AsyncSession,
+    person_id: int,
+    org_id: int,
+    role: str,
+    invite_id: int | None,
+    now: datetime,
+) -> Membership:
+    membership = Membership(
+        person_id=person_id, org_id=org_id, role=role, invite_id=invite_id, created_at=now
+    )
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def set_language(session: AsyncSession, person_id: int, language: str) -> None:
+    await session.execute(update(Person).where(Person.id == person_id).values(language=language))
+
+
+async def set_status(session: AsyncSession, person_id: int, status: str) -> None:
+    await session.execute(update(Person).where(Person.id == person_id).values(status=status))
+
+
+async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None:
+    """Drop everything that names the person; keep an anonymous row so tallies still add up."""
+    await session.execute(
+        update(Person)
+        .where(Person.id == person_id)
+        .values(tg_user_id=None, display_name="", consent_at=None, status="forgotten")
+    )
+    await session.execute(delete(ConversationState).where(ConversationState.user_id == tg_user_id))

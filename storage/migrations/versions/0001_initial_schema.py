@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 17:30:41.945192
+Create Date: 2026-11-23
 """
 
 from __future__ import annotations
@@ -46,11 +46,15 @@ def upgrade() -> None:
     )
     op.create_table('conversation_states',
     sa.Column('key', sa.String(length=160), nullable=False),
+    sa.Column('user_id', sa.BigInteger(), nullable=False),
     sa.Column('state', sa.Text(), nullable=True),
     sa.Column('data', sa.JSON(), nullable=False),
     sa.Column('updated_at', storage.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_conversation_states'))
     )
+    with op.batch_alter_table('conversation_states', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversation_states_user_id'), ['user_id'], unique=False)
+
     op.create_table('org_units',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
@@ -191,6 +195,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_org_units_parent_id'))
 
     op.drop_table('org_units')
+    with op.batch_alter_table('conversation_states', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversation_states_user_id'))
+
     op.drop_table('conversation_states')
     op.drop_table('campaigns')
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

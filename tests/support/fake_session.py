@@ -1,0 +1,96 @@
+"""A Bot session that answers like Telegram from memory and never touches the network."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    DeleteMessage,
+    DeleteMyCommands,
+    DeleteWebhook,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    SendPhoto,
+    SetMyCommands,
+    TelegramMethod,
+)
+from aiogram.types import Chat, Message, PhotoSize, User
+
+BOT_USER = User(id=42, is_bot=True, first_name="hocvuso", username="hocvuso_test_bot")
+
+
+class FakeSession(BaseSession):
+    """Records every request; raises on methods it does not know, so nothing leaks out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self._ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        return None
+
+    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        raise AssertionError("tests must not download files")
+        yield b""  # pragma: no cover
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
+        self.requests.append(method)
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(
+            method,
+            AnswerCallbackQuery | SetMyCommands | DeleteMyCommands | DeleteWebhook | DeleteMessage,
+        ):
+            return True
+        if isinstance(method, SendMessage):
+            return self._message(method.chat_id, text=method.text, reply_markup=method.reply_markup)
+        if isinstance(method, SendPhoto):
+            photo = [
+                PhotoSize(file_id=f"p{next(self._ids)}", file_unique_id="u", width=1, height=1)
+            ]
+            return self._message(method.chat_id, caption=method.caption, photo=photo)
+        if isinstance(method, EditMessageReplyMarkup | EditMessageText):
+            return self._message(method.chat_id or 0, message_id=method.message_id)
+        raise AssertionError(f"FakeSession does not answer {type(method).__name__}")
+
+    def _message(self, chat_id: Any, message_id: int | None = None, **fields: Any) -> Message:
+        return Message(
+            message_id=message_id or next(self._ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=int(chat_id), type="private"),
+            from_user=BOT_USER,
+            **fields,
+        )
+
+    # what tests look at ------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None) -> list[SendMessage | SendPhoto]:
+        return [
+            m
+            for m in self.requests
+            if isinstance(m, SendMessage | SendPhoto) and (chat_id is None or m.chat_id == chat_id)
+        ]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        return [
+            m.text if isinstance(m, SendMessage) else (m.caption or "") for m in self.sent(chat_id)
+        ]
+
+    def last(self, chat_id: int) -> SendMessage | SendPhoto:
+        sent = self.sent(chat_id)
+        assert sent, f"nothing was sent to {chat_id}"
+        return sent[-1]
+
+    def of(self, kind: type) -> list[Any]:
+        return [m for m in self.requests if isinstance(m, kind)]

@@ -1,0 +1,313 @@
+"""A fake Telegram Bot API server for end-to-end tests.
+
+Start it, point the bot at ``base_url`` (aiogram: ``AiohttpSession(api=TelegramAPIServer
+.from_base(api.base_url))``), then play the users' side::
+
+    async with FakeBotApi() as api:
+        alice = api.user(1001, "Alice")
+        api.send_text(alice, "/start")
+        reply = await api.next_message(alice.id)
+        api.press(alice, reply, api.button(reply, "Tiếng Việt"))
+
+Requests arrive as ``POST {base}/bot{token}/{method}`` (aiogram sends urlencoded forms, and
+multipart only when a file is uploaded) and file downloads as ``GET {base}/file/bot{token}/
+{file_path}``. The in-memory model lives in ``botapi_state.py``, the methods in
+``botapi_methods.py``. Nothing here touches the network beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from tests.support.botapi_methods import METHODS
+from tests.support.botapi_state import (
+    JSON,
+    ApiError,
+    BotApiState,
+    FakeUser,
+    Upload,
+    inline_buttons,
+    wait_until,
+)
+
+__all__ = ["FakeBotApi", "FakeUser", "button", "buttons", "keyboard"]
+
+# Params that are plain strings even when they look like JSON ("123", "true", "[x]").
+_STRING_PARAMS = frozenset((
+    "text", "caption", "parse_mode", "callback_query_id", "url", "file_id", "action",
+    "language_code", "emoji", "title", "description", "short_description", "name",
+    "phone_number", "first_name", "last_name", "vcard", "question", "business_connection_id",
+    "message_effect_id", "secret_token", "ip_address", "inline_message_id", "address", "query",
+    "custom_title", "photo", "document", "video", "audio", "voice", "animation", "video_note",
+    "sticker", "thumbnail", "certificate",
+))  # fmt: skip
+_NOT_FOUND = ApiError(404, "Not Found")
+_UNAUTHORIZED = ApiError(401, "Unauthorized")
+
+
+def buttons(message: JSON) -> list[tuple[str, str]]:
+    """(text, callback_data) of every inline button, row by row (url buttons give the url)."""
+    return inline_buttons(message)
+
+
+def button(message: JSON, text_substring: str) -> str:
+    """callback_data of the first inline button whose text contains ``text_substring``."""
+    for text, data in inline_buttons(message):
+        if text_substring in text:
+            return data
+    raise AssertionError(
+        f"no button containing {text_substring!r} in message {message.get('message_id')} "
+        f"({_summary(message)}); buttons: {inline_buttons(message)}"
+    )
+
+
+def keyboard(message: JSON) -> list[str]:
+    """Button texts of a reply (non-inline) keyboard the bot attached, row by row."""
+    markup = message.get("reply_markup") or {}
+    return [
+        b if isinstance(b, str) else b["text"] for row in markup.get("keyboard", []) for b in row
+    ]
+
+
+def _summary(message: JSON) -> str:
+    body = message.get("text", message.get("caption", ""))
+    media = [k for k in ("photo", "document", "sticker", "voice", "video") if k in message]
+    edited = " (edited)" if "edit_date" in message else ""
+    return f"#{message['message_id']}{edited} {media or ''}{body!r} buttons={buttons(message)}"
+
+
+def _decode(key: str, value: Any) -> Any:
+    """Form values are strings; aiogram JSON-encodes everything that is not a str."""
+    if isinstance(value, str) and key not in _STRING_PARAMS:
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _attach(value: Any, files: dict[str, Upload], used: set[str]) -> Any:
+    """Replace ``attach://name`` references (top level or inside media lists) by the uploads."""
+    if isinstance(value, str) and value.startswith("attach://") and value[9:] in files:
+        used.add(value[9:])
+        return files[value[9:]]
+    if isinstance(value, dict):
+        return {k: _attach(v, files, used) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_attach(v, files, used) for v in value]
+    return value
+
+
+async def decode_params(request: web.Request) -> JSON:
+    raw: JSON = dict(request.query)
+    files: dict[str, Upload] = {}
+    if request.method == "POST" and request.can_read_body:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                raise ApiError(400, "Bad Request: can't parse JSON request body") from None
+            raw.update(body if isinstance(body, dict) else {})
+        else:
+            for key, value in (await request.post()).items():
+                if isinstance(value, web.FileField):
+                    files[key] = Upload(value.filename, value.content_type, value.file.read())
+                else:
+                    raw[key] = value
+    used: set[str] = set()
+    params = {k: _attach(_decode(k, v), files, used) for k, v in raw.items()}
+    for key, upload in files.items():  # a file part sent directly as the parameter
+        if key not in used:
+            params.setdefault(key, upload)
+    return params
+
+
+def _answer(error: ApiError) -> web.Response:
+    return web.json_response(error.payload(), status=error.code)
+
+
+class FakeBotApi(BotApiState):
+    """The fake server plus the test-facing helpers; see the module docstring."""
+
+    def __init__(self, token: str = "123456:TEST", bot_username: str = "hocvuso_test_bot") -> None:
+        super().__init__(token, bot_username)
+        self.base_url = ""
+        self.errors: list[tuple[str, JSON, JSON]] = []  # (method, params, error answer)
+        self._runner: web.AppRunner | None = None
+        self._cursors: dict[int, int] = {}
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> FakeBotApi:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
+        # handler_cancellation: a bot process that dies mid long-poll frees its getUpdates.
+        self._runner = web.AppRunner(
+            app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
+        )
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        self.closing = False
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        self.closing = True
+        self.update_signal.notify()
+        await self._runner.cleanup()
+        self._runner = None
+
+    async def __aenter__(self) -> FakeBotApi:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
+
+    # -- HTTP -----------------------------------------------------------------------------
+
+    async def _handle_method(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _answer(_UNAUTHORIZED)
+        method = request.match_info["method"]
+        try:
+            params = await decode_params(request)
+        except ApiError as error:
+            return _answer(error)
+        self.calls.append((method, params))
+        try:
+            handler = METHODS.get(method.lower())
+            if handler is None:
+                raise _NOT_FOUND
+            result = handler(self, params)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as error:
+            self.errors.append((method, params, error.payload()))
+            self.message_signal.notify()
+            return _answer(error)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _handle_file(self, request: web.Request) -> web.Response:
+        if request.match_info["token"] != self.token:
+            return _answer(_UNAUTHORIZED)
+        fake = self.files_by_path.get(request.match_info["path"])
+        if fake is None:
+            return _answer(_NOT_FOUND)
+        return web.Response(body=fake.content(), content_type="application/octet-stream")
+
+    # -- failure simulation ---------------------------------------------------------------
+
+    def block(self, user_id: int) -> None:
+        """Sends and edits to this chat now fail with 403 "bot was blocked by the user"."""
+        self.blocked.add(user_id)
+
+    def unblock(self, user_id: int) -> None:
+        self.blocked.discard(user_id)
+
+    def flood(self, chat_id: int, retry_after: int, times: int = 1) -> None:
+        """The next ``times`` sends/edits to this chat fail with 429 and this retry_after."""
+        self.floods[chat_id] = [retry_after, times]
+
+    # -- inspection -----------------------------------------------------------------------
+
+    buttons = staticmethod(buttons)
+    button = staticmethod(button)
+    keyboard = staticmethod(keyboard)
+
+    def calls_to(self, method: str) -> list[JSON]:
+        """Params of every request to ``method`` (case-insensitive), failed ones included."""
+        return [params for name, params in self.calls if name.lower() == method.lower()]
+
+    def sent(self, chat_id: int, *, include_deleted: bool = False) -> list[JSON]:
+        """Bot messages in this chat, in sending order, each in its current (edited) state."""
+        return [
+            self.view((chat_id, message_id))
+            for message_id in self.bot_message_ids.get(chat_id, [])
+            if include_deleted or (chat_id, message_id) not in self.deleted
+        ]
+
+    def commands(
+        self,
+        scope_type: str = "default",
+        chat_id: int | None = None,
+        language_code: str = "",
+        user_id: int | None = None,
+    ) -> list[JSON]:
+        """Commands stored by setMyCommands for exactly this scope and language."""
+        return self.commands_by_scope.get((scope_type, chat_id, user_id, language_code), [])
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """What downloading ``file_id`` returns (uploaded bytes or deterministic filler)."""
+        return self.files[file_id].content()
+
+    async def wait_for(
+        self,
+        chat_id: int,
+        predicate: Callable[[JSON], bool] | None = None,
+        timeout: float = 10.0,
+        *,
+        since_now: bool = True,
+    ) -> JSON:
+        """First bot send/edit in the chat (after this call began, unless ``since_now=False``)
+        that matches ``predicate``; a snapshot of the message as of that send or edit."""
+        start = len(self.events.get(chat_id, [])) if since_now else 0
+
+        def find() -> JSON | None:
+            events = self.events.get(chat_id, [])[start:]
+            return next((m for m in events if predicate is None or predicate(m)), None)
+
+        found = await wait_until(self.message_signal, find, timeout)
+        if found is None:
+            raise AssertionError(f"no matching bot message in {timeout}s. {self.describe(chat_id)}")
+        return found
+
+    async def next_message(self, chat_id: int, timeout: float = 10.0) -> JSON:
+        """The next bot send/edit in the chat after the one the previous call returned
+        (the first call starts at the beginning of the chat); a snapshot, like wait_for."""
+        cursor = self._cursors.get(chat_id, 0)
+
+        def find() -> JSON | None:
+            events = self.events.get(chat_id, [])
+            return events[cursor] if len(events) > cursor else None
+
+        found = await wait_until(self.message_signal, find, timeout)
+        if found is None:
+            raise AssertionError(f"no new bot message in {timeout}s. {self.describe(chat_id)}")
+        self._cursors[chat_id] = cursor + 1
+        return found
+
+    def skip_pending(self, chat_id: int) -> list[JSON]:
+        """Move next_message's cursor to the end, returning the snapshots skipped over."""
+        cursor = self._cursors.get(chat_id, 0)
+        events = self.events.get(chat_id, [])
+        self._cursors[chat_id] = len(events)
+        return events[cursor:]
+
+    async def wait_for_answer(self, callback_query: JSON | str, timeout: float = 10.0) -> JSON:
+        """The bot's answerCallbackQuery params (text, show_alert, ...) for this press."""
+        query_id = callback_query if isinstance(callback_query, str) else callback_query["id"]
+        found = await wait_until(
+            self.message_signal, lambda: self.callback_answers.get(query_id), timeout
+        )
+        if found is None:
+            raise AssertionError(f"callback query {query_id} not answered in {timeout}s")
+        return found
+
+    def describe(self, chat_id: int, last: int = 8) -> str:
+        """Recent bot sends/edits and API errors for a chat, for assertion messages."""
+        lines = [f"Recent bot messages to chat {chat_id}:"]
+        lines += [f"  {_summary(m)}" for m in self.events.get(chat_id, [])[-last:]] or ["  (none)"]
+        errors = [
+            f"  {method}: {answer['description']}"
+            for method, params, answer in self.errors[-last:]
+            if params.get("chat_id") in (chat_id, str(chat_id)) or "chat_id" not in params
+        ]
+        return "\n".join(lines + (["Recent API errors:", *errors] if errors else []))

@@ -73,7 +73,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request) -> str:
     """Both backends: storage tests take this and run twice."""
-    return request.getfixturevalue(f"{request.param}_url")
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
 
 
 @pytest.fixture

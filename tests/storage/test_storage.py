@@ -1,0 +1,182 @@
+"""Storage on both backends: every test here runs on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiogram.fsm.storage.base import StorageKey
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from bot.campaign.loader import load_default_pack
+from bot.errors import InviteError
+from bot.services import campaigns, enrolment, privacy
+from storage import invites, migrate, org_units
+from storage.conversation import DatabaseStorage
+from storage.db import Database
+from storage.models import AuditEntry, Base, ConversationState, Membership, MilestoneDef, Person
+
+NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
+CLASS = [
+    ("province", "Bắc Ninh"),
+    ("district", "Từ Sơn"),
+    ("school", "THPT Lý Thái Tổ"),
+    ("class", "10A1"),
+]
+
+
+@pytest.fixture
+async def db(db_url):
+    database = Database(db_url)
+    await migrate.upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def test_migrations_match_the_models(db: Database) -> None:
+    def diff(connection):
+        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+
+    async with db.engine.connect() as connection:
+        assert await connection.run_sync(diff) == []
+    assert await migrate.current(db) == "0001"
+    await migrate.upgrade(db)  # running it again is harmless
+
+
+async def test_org_tree_is_idempotent_and_navigable(db: Database) -> None:
+    async with db.transaction() as session:
+        leaf, created = await org_units.ensure(session, CLASS, NOW)
+        again, created_again = await org_units.ensure(session, CLASS, NOW)
+        assert (created, created_again, again.id) == (4, 0, leaf.id)
+        chain = await org_units.lineage(session, leaf)
+        assert [u.kind for u in chain] == ["province", "district", "school", "class"]
+        assert org_units.school_of(chain).name == "THPT Lý Thái Tổ"
+        assert (await org_units.by_names(session, [u.name for u in chain])).id == leaf.id
+        below = await org_units.subtree(session, chain[1].path, ("school", "class"), 10)
+        assert [u.kind for u in below] == ["school", "class"]
+        with pytest.raises(ValueError, match="cannot sit"):
+            await org_units.add(session, "class", "X", chain[0], NOW)
+
+
+async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
+    uow = db.unit_of_work()
+    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
+    invite = await invites.create(
+        uow.session,
+        org_id=leaf.id,
+        role="parent",
+        now=NOW,
+        expires_at=NOW + timedelta(days=1),
+        max_uses=2,
+        created_by=None,
+    )
+    await uow.finish()
+    for user in (1, 2):
+        uow = db.unit_of_work()
+        await enrolment.join(
+            uow, tg_user_id=user, code=invite.code, name=f"P{user}", language="vi", now=NOW
+        )
+        await uow.finish()
+    uow = db.unit_of_work()
+    with pytest.raises(InviteError) as used_up:
+        await enrolment.join(uow, tg_user_id=3, code=invite.code, name="P3", language="vi", now=NOW)
+    assert used_up.value.reason == "used_up"
+    await uow.abort()
+    uow = db.unit_of_work()
+    with pytest.raises(InviteError) as expired:
+        await enrolment.preview(uow, invite.code, NOW + timedelta(days=2))
+    assert expired.value.reason == "expired"
+    await uow.abort()
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 2
+        assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 2
+
+
+async def test_forget_keeps_an_anonymous_membership(db: Database) -> None:
+    uow = db.unit_of_work()
+    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
+    invite = await invites.create(
+        uow.session,
+        org_id=leaf.id,
+        role="parent",
+        now=NOW,
+        expires_at=None,
+        max_uses=None,
+        created_by=None,
+    )
+    await enrolment.join(
+        uow, tg_user_id=77, code=invite.code, name="Nguyễn Lan", language="vi", now=NOW
+    )
+    await uow.finish()
+    uow = db.unit_of_work()
+    held = await privacy.held_data(uow, 77)
+    assert held is not None and held.name == "Nguyễn Lan" and held.consent_at == NOW
+    assert await enrolment.forget(uow, 77, NOW)
+    await uow.finish()
+    async with db.transaction() as session:
+        person = (await session.scalars(select(Person))).one()
+        assert (person.tg_user_id, person.display_name, person.status) == (None, "", "forgotten")
+        assert await session.scalar(select(func.count()).select_from(Membership)) == 1
+    uow = db.unit_of_work()
+    assert await privacy.held_data(uow, 77) is None
+    await uow.abort()
+
+
+async def test_campaign_install_replaces_and_activates(db: Database) -> None:
+    pack = load_default_pack()
+    uow = db.unit_of_work()
+    assert await campaigns.install(uow, pack, "default", NOW) is True
+    await uow.finish()
+    uow = db.unit_of_work()
+    assert await campaigns.install(uow, pack, "again.yaml", NOW) is False
+    active = await campaigns.active(uow)
+    await uow.finish()
+    assert active == pack
+    async with db.transaction() as session:
+        count = await session.scalar(select(func.count()).select_from(MilestoneDef))
+        assert count == len(pack.milestones)
+
+
+async def test_conversation_state_survives_a_restart(db: Database) -> None:
+    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
+    first = DatabaseStorage(db, lambda: NOW)
+    await first.set_state(key, "flow:onboarding:consent")
+    await first.set_data(key, {"code": "abc", "language": "vi", "tên": "Lan"})
+    await first.close()
+
+    second = DatabaseStorage(db, lambda: NOW)
+    assert await second.get_state(key) == "flow:onboarding:consent"
+    assert await second.get_data(key) == {"code": "abc", "language": "vi", "tên": "Lan"}
+    await second.set_state(key, None)
+    await second.set_data(key, {})
+    await second.sync()
+    async with db.transaction() as session:
+        assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
+
+
+async def test_conversation_writes_are_group_committed(db: Database) -> None:
+    storage = DatabaseStorage(db, lambda: NOW)
+    commits = 0
+    original = storage._store
+
+    async def counting(batch):
+        nonlocal commits
+        commits += 1
+        await original(batch)
+
+    storage._store = counting  # type: ignore[method-assign]
+    keys = [StorageKey(bot_id=42, chat_id=i, user_id=i) for i in range(200)]
+
+    async def answer(key: StorageKey) -> None:
+        await storage.set_state(key, "flow:x:y")
+        await storage.sync()
+
+    await asyncio.gather(*(answer(key) for key in keys))
+    assert commits < 20, commits
+    fresh = DatabaseStorage(db, lambda: NOW)
+    assert {await fresh.get_state(key) for key in keys} == {"flow:x:y"}

@@ -83,3 +83,21 @@ async def harness(sqlite_url) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
+
+
+def _redis_problem() -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        return f"Redis is not reachable at {REDIS_URL}: {type(exc).__name__}"
+    return None
+
+
+@pytest.fixture
+def redis_url() -> str:
+    problem = _redis_problem()
+    if problem:
+        pytest.skip(problem)
+    return REDIS_URL

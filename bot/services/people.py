@@ -2,7 +2,8 @@
 
 Most updates come from people the bot already knows, so the view is kept in
 memory and dropped when the person changes. With several workers, entries
-expire after `ttl` seconds so a change made by another worker shows up soon.
+expire after `ttl` seconds so a change made by another worker shows up soon,
+and strangers are not remembered at all (another worker may be enrolling them).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class Directory:
             if self._ttl is None or time.monotonic() - stamp < self._ttl:
                 return view
         view = await load_view(uow, tg_user_id)
+        if view is None and self._ttl is not None:
+            return None  # another worker may enrol them any moment: don't remember strangers
         if len(self._entries) >= self._max:
             self._entries.clear()
         self._entries[tg_user_id] = (time.monotonic(), view)

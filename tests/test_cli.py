@@ -1,0 +1,107 @@
+"""The `hocvuso` command-line tool, called in-process the way a shell would."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.campaign.loader import default_pack_path
+from bot.cli import main
+
+CSV = """province,district,school,unit,class
+Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,Tổ Toán - Tin,
+Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,,10A1
+Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,Tổ Toán - Tin,10A2
+Đồng Tháp,,THPT Cao Lãnh,,11B
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in ("HOCVUSO_BOT_TOKEN", "HOCVUSO_REDIS_URL", "HOCVUSO_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOCVUSO_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("HOCVUSO_BOT_USERNAME", "truong_bot")
+    return tmp_path
+
+
+def rows(workdir: Path, sql: str, *params: object) -> list[tuple]:
+    with sqlite3.connect(workdir / "cli.db") as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def test_org_import_is_idempotent(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "org.csv").write_text("\ufeff" + CSV, encoding="utf-8")
+    assert main(["org", "import", "org.csv"]) == 0
+    assert "4 rows read, 9 units created" in capsys.readouterr().out
+    assert main(["org", "import", "org.csv"]) == 0
+    assert "0 units created" in capsys.readouterr().out
+    kinds = dict(rows(workdir, "select kind, count(*) from org_units group by kind"))
+    assert kinds == {"province": 2, "district": 1, "school": 2, "unit": 1, "class": 3}
+
+
+def test_org_import_names_the_bad_line(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (workdir / "bad.csv").write_text("province,district,school,unit,class\nBắc Ninh,Từ Sơn,,,10A\n")
+    assert main(["org", "import", "bad.csv"]) == 1
+    assert "line 2" in capsys.readouterr().err
+    assert rows(workdir, "select count(*) from org_units") == [(0,)]
+
+
+def test_org_add_and_invite_create(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["org", "add", "--kind", "province", "--name", "Bắc Ninh"]) == 0
+    assert main(["org", "add", "--kind", "school", "--name", "THCS A", "--parent", "Bắc Ninh"]) == 0
+    assert (
+        main(["org", "add", "--kind", "class", "--name", "6A", "--parent", "Bắc Ninh/THCS A"]) == 0
+    )
+    capsys.readouterr()
+    assert (
+        main(
+            [
+                "invite",
+                "create",
+                "--org",
+                "Bắc Ninh/THCS A/6A",
+                "--role",
+                "parent",
+                "--max-uses",
+                "40",
+            ]
+        )
+        == 0
+    )
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://t.me/truong_bot?start=")
+    code = link.rsplit("=", 1)[1]
+    assert rows(workdir, "select role, max_uses from invites where code = ?", code) == [
+        ("parent", 40)
+    ]
+    png = (workdir / f"invite-{code}.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert main(["invite", "create", "--org", "Bắc Ninh/THCS A", "--role", "parent"]) == 1
+    assert "must point at a class" in capsys.readouterr().err
+    assert main(["invite", "create", "--org", "Nowhere", "--role", "staff"]) == 1
+
+
+def test_campaign_check_and_load(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["campaign", "check", str(default_pack_path())]) == 0
+    assert "bdhvs_2025_2030" in capsys.readouterr().out
+    broken = workdir / "broken.yaml"
+    broken.write_text("id: x\nversion: 0\n")
+    assert main(["campaign", "check", str(broken)]) == 1
+    assert "broken.yaml:2: version" in capsys.readouterr().err
+    assert main(["campaign", "load", str(default_pack_path())]) == 0
+    assert rows(workdir, "select slug, active from campaigns") == [("bdhvs_2025_2030", 1)]
+
+
+def test_backup_and_token_message(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["db", "upgrade"]) == 0
+    assert main(["backup", "copy.db"]) == 0
+    with sqlite3.connect(workdir / "copy.db") as connection:
+        assert connection.execute("select version_num from alembic_version").fetchone() == ("0001",)
+    with pytest.raises(SystemExit) as stopped:
+        main(["run"])
+    assert stopped.value.code == 2
+    assert "@BotFather" in capsys.readouterr().err

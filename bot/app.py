@@ -18,6 +18,7 @@ from bot.middlewares.database import UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.people import PersonMiddleware
+from bot.services.campaigns import ActiveCampaign
 from bot.services.people import Directory
 from bot.settings import Settings
 from storage.conversation import DatabaseStorage
@@ -82,6 +83,7 @@ def build_app(
         directory=directory,
         catalogues=catalogues,
         bot_username=bot_username,
+        campaign=ActiveCampaign(),
     )
     dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database))
     dispatcher.update.outer_middleware(PersonMiddleware(directory, settings, clock))

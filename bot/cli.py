@@ -188,6 +188,7 @@ def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _username(settings: Settings) -> str:
     from bot.app import make_bot
+
     if not settings.bot_token:
         raise InputRejected(
             "set HOCVUSO_BOT_USERNAME (the bot's @username, without @) or HOCVUSO_BOT_TOKEN "

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from bot.flows.text import T
 
 EVERYONE = frozenset({"parent", "student", "staff", "principal", "dept_admin"})
-LEARNERS = frozenset({"parent", "student", "staff"})
-LEADERS = frozenset({"principal", "dept_admin"})
+REPORTERS = frozenset({"parent", "student", "staff", "principal"})
 
 
 @dataclass(frozen=True)

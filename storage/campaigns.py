@@ -49,3 +49,18 @@ async def replace(
     session.add_all(definitions)
     await session.flush()
     return campaign, created
+
+
+async def active_stamp(session: AsyncSession) -> tuple[int, datetime] | None:
+    """(id, loaded_at) of the active campaign: cheap to ask, tells whether a cache is stale."""
+    query = (
+        select(Campaign.id, Campaign.loaded_at)
+        .where(Campaign.active.is_(True))
+        .order_by(Campaign.id.desc())
+    )
+    row = (await session.execute(query)).first()
+    return (row.id, row.loaded_at) if row else None
+
+
+async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    return await session.get(Campaign, campaign_id)

@@ -41,3 +41,12 @@ async def current(database: Database) -> str | None:
 
     async with database.engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+def head() -> str:
+    """The newest revision the code knows."""
+    from alembic.script import ScriptDirectory
+
+    revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert revision is not None
+    return revision

@@ -203,3 +203,40 @@ class ConversationState(Base):
     state: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime]
+
+
+REPORT_STATUSES = ("pending", "approved", "accepted", "rejected", "withdrawn")
+COUNTED = ("approved", "accepted")
+
+
+class Report(Base):
+    """A person's claim to a milestone. One row per person and milestone: reporting again
+    replaces it. Evidence is Telegram's file id and metadata, never the bytes.
+
+    status: pending (waits for review), accepted (no review needed), approved,
+    rejected, withdrawn.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("person_id", "campaign_id", "milestone_key", name="uq_reports_person_milestone"),
+        Index("ix_reports_tally", "campaign_id", "milestone_key", "status", "person_id"),
+        Index("ix_reports_queue", "status", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    milestone_key: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    evidence_kind: Mapped[str | None] = mapped_column(String(16))
+    evidence_file_id: Mapped[str | None] = mapped_column(String(256))
+    evidence_unique_id: Mapped[str | None] = mapped_column(String(128))
+    evidence_mime: Mapped[str | None] = mapped_column(String(128))
+    evidence_size: Mapped[int | None] = mapped_column(Integer)
+    evidence_name: Mapped[str | None] = mapped_column(String(256))
+    caption: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+    reason: Mapped[str | None] = mapped_column(Text)

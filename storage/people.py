@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationState, Membership, OrgUnit, Person
+from storage.models import ConversationState, Membership, OrgUnit, Person, Report
 
 
 async def by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
@@ -72,3 +72,18 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         .values(tg_user_id=None, display_name="", consent_at=None, status="forgotten")
     )
     await session.execute(delete(ConversationState).where(ConversationState.user_id == tg_user_id))
+    # Evidence and captions may show the person; the milestone and its status stay, unnamed.
+    await session.execute(
+        update(Report)
+        .where(Report.person_id == person_id)
+        .values(evidence_file_id=None, evidence_unique_id=None, evidence_name=None, caption=None)
+    )
+    await session.execute(
+        update(Report)
+        .where(Report.person_id == person_id, Report.status == "pending")
+        .values(status="withdrawn")
+    )
+
+
+async def by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)

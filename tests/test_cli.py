@@ -9,6 +9,7 @@ import pytest
 
 from bot.campaign.loader import default_pack_path
 from bot.cli import main
+from storage.migrate import head
 
 CSV = """province,district,school,unit,class
 Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,Tổ Toán - Tin,
@@ -100,7 +101,7 @@ def test_backup_and_token_message(workdir: Path, capsys: pytest.CaptureFixture[s
     assert main(["db", "upgrade"]) == 0
     assert main(["backup", "copy.db"]) == 0
     with sqlite3.connect(workdir / "copy.db") as connection:
-        assert connection.execute("select version_num from alembic_version").fetchone() == ("0001",)
+        assert connection.execute("select version_num from alembic_version").fetchone() == (head(),)
     with pytest.raises(SystemExit) as stopped:
         main(["run"])
     assert stopped.value.code == 2

@@ -172,8 +172,10 @@ class Result:
 # The engine -------------------------------------------------------------------
 
 
-def start(flow: Flow, data: Data | None = None) -> Result:
-    state = State(flow.name, flow.first, dict(data or {}))
+def start(flow: Flow, data: Data | None = None, at: str | None = None) -> Result:
+    if at is not None and at not in flow.steps:
+        raise ValueError(f"flow {flow.name}: unknown step {at!r}")
+    state = State(flow.name, at or flow.first, dict(data or {}))
     return Result(state, (_prompt(flow, state),))
 
 

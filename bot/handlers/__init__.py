@@ -9,7 +9,18 @@ from bot.settings import Settings
 
 def get_routers(settings: Settings) -> list[Router]:
     """Every router, in the order they are tried. Role gates sit on the routers themselves."""
-    from bot.handlers import common, errors, fallback, flow, invite, privacy, start
+    from bot.handlers import (
+        class_view,
+        common,
+        errors,
+        fallback,
+        flow,
+        invite,
+        privacy,
+        report,
+        review,
+        start,
+    )
 
-    tables = (errors, start, common, privacy, invite, flow, fallback)
+    tables = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
     return [module.router.build() for module in tables]

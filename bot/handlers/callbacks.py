@@ -14,3 +14,18 @@ class FlowCallback(CallbackData, prefix="f"):
     flow: str
     step: str
     key: str
+
+
+class ReviewCallback(CallbackData, prefix="rv"):
+    """A principal's decision on report `id`: ok (approve), no (reject) or skip."""
+
+    v: int
+    id: int
+    a: str
+
+
+class AgainCallback(CallbackData, prefix="ra"):
+    """'Report again' under a rejection notice: opens /report at milestone `m`."""
+
+    v: int
+    m: str

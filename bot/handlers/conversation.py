@@ -110,8 +110,8 @@ class Conversation:
         self.data = data
         self.render: Renderer = data["render"]
 
-    async def begin(self, flow: Flow, flow_data: dict[str, Any]) -> None:
-        await self._apply(flow, engine.start(flow, flow_data))
+    async def begin(self, flow: Flow, flow_data: dict[str, Any], at: str | None = None) -> None:
+        await self._apply(flow, engine.start(flow, flow_data, at))
 
     async def feed(self, current: engine.State, event: Input) -> None:
         flow = FLOWS[current.flow]
@@ -145,8 +145,22 @@ class Conversation:
                 self.render = Renderer(self.render.catalogues, effect.language, self.render.zone)
                 self.data["render"] = self.render
             elif isinstance(effect, Reply):
-                await self.bot.send_message(
-                    self.chat_id,
-                    self.render(effect.text),
-                    reply_markup=keyboard(effect, self.render),
+                await send_long(
+                    self.bot, self.chat_id, self.render(effect.text), keyboard(effect, self.render)
                 )
+
+
+async def send_long(
+    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """Send text of any length in pieces under Telegram's limit; buttons go on the last one."""
+    pieces: list[str] = []
+    while len(text) > TEXT_LIMIT:
+        cut = text.rfind("\n", 0, TEXT_LIMIT)
+        cut = cut if cut > 0 else TEXT_LIMIT
+        pieces.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    pieces.append(text)
+    for piece in pieces[:-1]:
+        await bot.send_message(chat_id, piece)
+    await bot.send_message(chat_id, pieces[-1], reply_markup=markup)

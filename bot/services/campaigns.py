@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
@@ -100,3 +101,29 @@ async def ensure_default(uow: UnitOfWork, now: datetime) -> CampaignPack:
     pack = load_default_pack()
     await install(uow, pack, "default", now)
     return pack
+
+
+class ActiveCampaign:
+    """The active pack and its id, kept in memory and re-checked every `recheck` seconds
+    so that `hocvuso campaign load` reaches a running bot without a restart."""
+
+    def __init__(self, recheck: float = 60.0) -> None:
+        self._recheck = recheck
+        self._checked = -recheck
+        self._stamp: tuple[int, datetime] | None = None
+        self._pack: CampaignPack | None = None
+
+    async def get(self, uow: UnitOfWork) -> tuple[int, CampaignPack]:
+        now = time.monotonic()
+        if self._pack is None or now - self._checked >= self._recheck:
+            stamp = await campaigns.active_stamp(uow.session)
+            if stamp is None:
+                raise LookupError("no campaign is loaded")
+            if stamp != self._stamp:
+                row = await campaigns.get(uow.session, stamp[0])
+                assert row is not None
+                self._pack = CampaignPack.model_validate(row.pack)
+                self._stamp = stamp
+            self._checked = now
+        assert self._pack is not None and self._stamp is not None
+        return self._stamp[0], self._pack

@@ -1,0 +1,198 @@
+"""Reports repository: one row per person and milestone; queues and tallies in SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import ColumnElement
+
+from storage.models import COUNTED, Membership, OrgUnit, Person, Report
+
+
+def under(path: str) -> ColumnElement[bool]:
+    """Org units at or below `path`, as an index-friendly range ('/1/4/' ≤ p < '/1/40')."""
+    return and_(OrgUnit.path >= path, OrgUnit.path < path[:-1] + "0")
+
+
+def under_any(paths: Sequence[str]) -> ColumnElement[bool]:
+    return or_(*(under(path) for path in paths))
+
+
+async def of_person(session: AsyncSession, campaign_id: int, person_id: int) -> list[Report]:
+    query = select(Report).where(Report.campaign_id == campaign_id, Report.person_id == person_id)
+    return list(await session.scalars(query))
+
+
+async def find(
+    session: AsyncSession, campaign_id: int, person_id: int, milestone: str
+) -> Report | None:
+    query = select(Report).where(
+        Report.campaign_id == campaign_id,
+        Report.person_id == person_id,
+        Report.milestone_key == milestone,
+    )
+    return (await session.scalars(query)).first()
+
+
+async def get(session: AsyncSession, report_id: int) -> Report | None:
+    return await session.get(Report, report_id)
+
+
+async def put(session: AsyncSession, existing: Report | None, **fields: Any) -> Report:
+    """Insert, or replace an earlier report of the same milestone in place."""
+    if existing is None:
+        report = Report(**fields)
+        session.add(report)
+    else:
+        report = existing
+        for name in ("decided_at", "decided_by", "reason"):
+            setattr(report, name, None)
+        for name, value in fields.items():
+            setattr(report, name, value)
+    await session.flush()
+    return report
+
+
+async def decide(
+    session: AsyncSession, report_id: int, status: str, by: int, at: datetime, reason: str | None
+) -> bool:
+    """Move a pending report to `status`; False when someone else decided first."""
+    result = await session.execute(
+        update(Report)
+        .where(Report.id == report_id, Report.status == "pending")
+        .values(status=status, decided_by=by, decided_at=at, reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _in_scope(paths: Sequence[str]) -> ColumnElement[bool]:
+    """The report's author belongs somewhere under one of `paths`."""
+    return exists(
+        select(Membership.id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.person_id == Report.person_id, under_any(paths))
+    )
+
+
+async def next_pending(
+    session: AsyncSession, campaign_id: int, paths: Sequence[str], skip: Sequence[int] = ()
+) -> tuple[Report, Person] | None:
+    query = (
+        select(Report, Person)
+        .join(Person, Person.id == Report.person_id)
+        .where(Report.campaign_id == campaign_id, Report.status == "pending", _in_scope(paths))
+        .order_by(Report.reported_at, Report.id)
+        .limit(1)
+    )
+    if skip:
+        query = query.where(Report.id.not_in(skip))
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def count_pending(session: AsyncSession, campaign_id: int, paths: Sequence[str]) -> int:
+    query = select(func.count(Report.id)).where(
+        Report.campaign_id == campaign_id, Report.status == "pending", _in_scope(paths)
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def in_scope(session: AsyncSession, report_id: int, paths: Sequence[str]) -> bool:
+    query = select(Report.id).where(Report.id == report_id, _in_scope(paths))
+    return (await session.scalar(query)) is not None
+
+
+def counted_statuses(verified_only: bool) -> tuple[str, ...]:
+    return COUNTED if verified_only else (*COUNTED, "pending")
+
+
+async def people_tally(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    path: str,
+    roles: Sequence[str],
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+) -> tuple[int, int]:
+    """(people of `roles` at or below `path`, how many of them have `need` counted milestones)."""
+    population = (
+        select(Membership.person_id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.role.in_(roles), under(path))
+        .distinct()
+        .subquery()
+    )
+    done = (
+        select(Report.person_id)
+        .where(
+            Report.campaign_id == campaign_id,
+            Report.milestone_key.in_(milestones),
+            Report.status.in_(statuses),
+            Report.person_id.in_(select(population.c.person_id)),
+        )
+        .group_by(Report.person_id)
+        .having(func.count(func.distinct(Report.milestone_key)) >= need)
+        .subquery()
+    )
+    total = await session.scalar(select(func.count()).select_from(population))
+    achieved = await session.scalar(select(func.count()).select_from(done))
+    return int(total or 0), int(achieved or 0)
+
+
+async def school_tally(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    path: str,
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+) -> tuple[int, int]:
+    """(schools at or below `path`, how many have a principal who reported `need` milestones)."""
+    schools = select(OrgUnit.id).where(OrgUnit.kind == "school", under(path)).subquery()
+    per_school = (
+        select(Membership.org_id)
+        .join(Report, Report.person_id == Membership.person_id)
+        .where(
+            Membership.role == "principal",
+            Membership.org_id.in_(select(schools.c.id)),
+            Report.campaign_id == campaign_id,
+            Report.milestone_key.in_(milestones),
+            Report.status.in_(statuses),
+        )
+        .group_by(Membership.org_id)
+        .having(func.count(func.distinct(Report.milestone_key)) >= need)
+        .subquery()
+    )
+    total = await session.scalar(select(func.count()).select_from(schools))
+    achieved = await session.scalar(select(func.count()).select_from(per_school))
+    return int(total or 0), int(achieved or 0)
+
+
+async def roster(
+    session: AsyncSession, campaign_id: int, org_id: int, roles: Sequence[str]
+) -> list[tuple[int, str, dict[str, str]]]:
+    """Members of one class or unit with their report status per milestone."""
+    members = (
+        select(Person.id, Person.display_name)
+        .join(Membership, Membership.person_id == Person.id)
+        .where(Membership.org_id == org_id, Membership.role.in_(roles))
+        .distinct()
+        .order_by(Person.display_name, Person.id)
+    )
+    people = [(row.id, row.display_name) for row in await session.execute(members)]
+    statuses: dict[int, dict[str, str]] = {person_id: {} for person_id, _ in people}
+    if people:
+        query = select(Report.person_id, Report.milestone_key, Report.status).where(
+            Report.campaign_id == campaign_id, Report.person_id.in_(list(statuses))
+        )
+        for row in await session.execute(query):
+            statuses[row.person_id][row.milestone_key] = row.status
+    return [(person_id, name, statuses[person_id]) for person_id, name in people]

@@ -12,6 +12,7 @@ from bot.flows.text import T
 
 EVERYONE = frozenset({"parent", "student", "staff", "principal", "dept_admin"})
 REPORTERS = frozenset({"parent", "student", "staff", "principal"})
+INVITERS = frozenset({"staff", "principal", "dept_admin"})
 
 
 @dataclass(frozen=True)
@@ -26,9 +27,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", None, T("What I can do for you")),
     CommandSpec("language", None, T("Tiếng Việt / English")),
     CommandSpec("cancel", None, T("Stop what we are doing")),
-    CommandSpec(
-        "invite", frozenset({"staff", "principal", "dept_admin"}), T("Create an invite link")
-    ),
+    CommandSpec("report", REPORTERS, T("Report a milestone, with evidence")),
+    CommandSpec("progress", REPORTERS, T("My milestones and what is left")),
+    CommandSpec("class", frozenset({"staff"}), T("Progress of my class or unit")),
+    CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
+    CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
     CommandSpec("forget", EVERYONE, T("Delete my data")),
 )

@@ -17,6 +17,7 @@ from aiogram.methods import (
     EditMessageReplyMarkup,
     EditMessageText,
     GetMe,
+    SendDocument,
     SendMessage,
     SendPhoto,
     SetMyCommands,
@@ -60,6 +61,8 @@ class FakeSession(BaseSession):
                 PhotoSize(file_id=f"p{next(self._ids)}", file_unique_id="u", width=1, height=1)
             ]
             return self._message(method.chat_id, caption=method.caption, photo=photo)
+        if isinstance(method, SendDocument):
+            return self._message(method.chat_id, caption=method.caption)
         if isinstance(method, EditMessageReplyMarkup | EditMessageText):
             return self._message(method.chat_id or 0, message_id=method.message_id)
         raise AssertionError(f"FakeSession does not answer {type(method).__name__}")
@@ -75,11 +78,12 @@ class FakeSession(BaseSession):
 
     # what tests look at ------------------------------------------------------
 
-    def sent(self, chat_id: int | None = None) -> list[SendMessage | SendPhoto]:
+    def sent(self, chat_id: int | None = None) -> list[SendMessage | SendPhoto | SendDocument]:
         return [
             m
             for m in self.requests
-            if isinstance(m, SendMessage | SendPhoto) and (chat_id is None or m.chat_id == chat_id)
+            if isinstance(m, SendMessage | SendPhoto | SendDocument)
+            and (chat_id is None or m.chat_id == chat_id)
         ]
 
     def texts(self, chat_id: int | None = None) -> list[str]:

@@ -186,6 +186,12 @@ class Harness:
                 return data
         raise AssertionError(f"no button with {label_part!r} in {self.buttons(person)}")
 
+    def button_label(self, person: Person, label_part: str) -> str:
+        for text, _ in self.buttons(person):
+            if label_part in text:
+                return text
+        raise AssertionError(f"no button with {label_part!r} in {self.buttons(person)}")
+
     def alerts(self) -> list[str]:
         from aiogram.methods import AnswerCallbackQuery
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -23,6 +24,8 @@ from bot.services.people import Directory
 from bot.settings import Settings
 from storage.conversation import DatabaseStorage
 from storage.db import Database
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -85,7 +88,15 @@ def build_app(
         bot_username=bot_username,
         campaign=ActiveCampaign(),
     )
-    dispatcher.update.outer_middleware(UnitOfWorkMiddleware(database))
+    units_of_work = UnitOfWorkMiddleware(database)
+    dispatcher.update.outer_middleware(units_of_work)
+
+    async def let_updates_finish() -> None:
+        # Runs before aiogram closes the HTTP session: replies in flight still go out.
+        if not await units_of_work.drained(timeout=10.0):
+            log.warning("shutdown: updates still running after 10 s")
+
+    dispatcher.shutdown.register(let_updates_finish)
     dispatcher.update.outer_middleware(PersonMiddleware(directory, settings, clock))
     LocaleMiddleware(catalogues, zone=settings.zone).setup(dispatcher)
     flood = FloodMiddleware(limit=flood_limit)

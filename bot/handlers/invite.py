@@ -17,6 +17,7 @@ from bot.flows.engine import Effect, Record, Reply
 from bot.flows.invite import INVITE
 from bot.flows.onboarding import ROLE_NAMES
 from bot.flows.text import T
+from bot.handlers import conversation
 from bot.handlers.conversation import Conversation
 from bot.handlers.routes import Routes
 from bot.services import invites
@@ -90,3 +91,6 @@ async def finish_invite(record: Record, data: dict[str, Any]) -> Sequence[Effect
     photo = BufferedInputFile(invites.qr_png(created.link), filename="invite.png")
     await data["bot"].send_photo(user.id, photo, caption=caption)
     return ()
+
+
+conversation.register(INVITE, finish_invite)

@@ -7,7 +7,8 @@ PostgreSQL gets an ordinary pool.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -19,6 +20,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+log = logging.getLogger(__name__)
 
 
 def is_sqlite(url: str) -> bool:
@@ -87,6 +90,12 @@ class UnitOfWork:
     def __init__(self, database: Database) -> None:
         self._database = database
         self._session: AsyncSession | None = None
+        self._after_commit: list[Callable[[], Awaitable[Any]]] = []
+
+    def after_commit(self, hook: Callable[[], Awaitable[Any]]) -> None:
+        """Run `hook` once the work is committed (sending to other people is one);
+        dropped if the work is rolled back."""
+        self._after_commit.append(hook)
 
     @property
     def session(self) -> AsyncSession:
@@ -103,15 +112,21 @@ class UnitOfWork:
             await self._session.flush()
 
     async def finish(self) -> None:
-        if self._session is None:
-            return
-        try:
-            await self._session.commit()
-        finally:
-            await self._session.close()
-            self._session = None
+        if self._session is not None:
+            try:
+                await self._session.commit()
+            finally:
+                await self._session.close()
+                self._session = None
+        hooks, self._after_commit = self._after_commit, []
+        for hook in hooks:
+            try:
+                await hook()
+            except Exception:  # one failed notice must not undo the others
+                log.exception("after-commit hook failed")
 
     async def abort(self) -> None:
+        self._after_commit = []
         if self._session is None:
             return
         try:

@@ -219,7 +219,9 @@ class Report(Base):
 
     __tablename__ = "reports"
     __table_args__ = (
-        UniqueConstraint("person_id", "campaign_id", "milestone_key", name="uq_reports_person_milestone"),
+        UniqueConstraint(
+            "person_id", "campaign_id", "milestone_key", name="uq_reports_person_milestone"
+        ),
         Index("ix_reports_tally", "campaign_id", "milestone_key", "status", "person_id"),
         Index("ix_reports_queue", "status", "reported_at"),
     )
@@ -229,6 +231,8 @@ class Report(Base):
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     milestone_key: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
+    # Bumped on every resubmission: a decision names the revision its reviewer saw.
+    revision: Mapped[int] = mapped_column(Integer, default=1)
     evidence_kind: Mapped[str | None] = mapped_column(String(16))
     evidence_file_id: Mapped[str | None] = mapped_column(String(256))
     evidence_unique_id: Mapped[str | None] = mapped_column(String(128))

@@ -45,10 +45,11 @@ async def get(session: AsyncSession, report_id: int) -> Report | None:
 async def put(session: AsyncSession, existing: Report | None, **fields: Any) -> Report:
     """Insert, or replace an earlier report of the same milestone in place."""
     if existing is None:
-        report = Report(**fields)
+        report = Report(revision=1, **fields)
         session.add(report)
     else:
         report = existing
+        report.revision = (existing.revision or 0) + 1
         for name in ("decided_at", "decided_by", "reason"):
             setattr(report, name, None)
         for name, value in fields.items():
@@ -58,12 +59,19 @@ async def put(session: AsyncSession, existing: Report | None, **fields: Any) -> 
 
 
 async def decide(
-    session: AsyncSession, report_id: int, status: str, by: int, at: datetime, reason: str | None
+    session: AsyncSession,
+    report_id: int,
+    revision: int,
+    status: str,
+    by: int,
+    at: datetime,
+    reason: str | None,
 ) -> bool:
-    """Move a pending report to `status`; False when someone else decided first."""
+    """Move a pending report to `status`; False when someone else decided first or the
+    evidence was sent again since the reviewer looked."""
     result = await session.execute(
         update(Report)
-        .where(Report.id == report_id, Report.status == "pending")
+        .where(Report.id == report_id, Report.revision == revision, Report.status == "pending")
         .values(status=status, decided_by=by, decided_at=at, reason=reason)
         .execution_options(synchronize_session=False)
     )

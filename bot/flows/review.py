@@ -15,7 +15,8 @@ def _on_text(data: Data, text: str) -> Outcome:
         return Stay(T("Please type a short reason."))
     if len(reason) > REASON_LIMIT:
         return Stay(T("Please keep the reason to {limit} characters.", limit=REASON_LIMIT))
-    return Finish((Record("reject", {"report_id": data["report_id"], "reason": reason}),))
+    record = {"report_id": data["report_id"], "revision": data["revision"], "reason": reason}
+    return Finish((Record("reject", record),))
 
 
 def _on_pick(_data: Data, _key: str) -> Outcome:

@@ -17,10 +17,11 @@ class FlowCallback(CallbackData, prefix="f"):
 
 
 class ReviewCallback(CallbackData, prefix="rv"):
-    """A principal's decision on report `id`: ok (approve), no (reject) or skip."""
+    """A principal's decision on revision `r` of report `id`: ok (approve), no (reject), skip."""
 
     v: int
     id: int
+    r: int
     a: str
 
 

@@ -31,12 +31,13 @@ OUTCOMES = {
     "not_yours": T("This report is not from your school, so nothing was changed."),
     "gone": T("This report no longer exists."),
     "already": T("This report was already decided; nothing was changed."),
+    "resent": T("The evidence was sent again after this card was shown; here is the latest."),
 }
 
 
-def buttons(report_id: int, render: Renderer) -> InlineKeyboardMarkup:
+def buttons(report_id: int, revision: int, render: Renderer) -> InlineKeyboardMarkup:
     def button(label: T, action: str) -> InlineKeyboardButton:
-        data = ReviewCallback(v=VERSION, id=report_id, a=action).pack()
+        data = ReviewCallback(v=VERSION, id=report_id, r=revision, a=action).pack()
         return InlineKeyboardButton(text=render(label), callback_data=data)
 
     return InlineKeyboardMarkup(
@@ -81,7 +82,7 @@ async def send_card(
             sep="\n",
         )
     ).strip()
-    markup = buttons(report.id, render)
+    markup = buttons(report.id, report.revision, render)
     if report.evidence_kind == "photo" and report.evidence_file_id:
         await bot.send_photo(
             chat_id, report.evidence_file_id, caption=card[:1024], reply_markup=markup
@@ -146,17 +147,24 @@ async def decided(
         await show_next(bot, chat_id, data, skip=(callback_data.id,))
         return
     if callback_data.a == "no":
-        found = await reports.can_review(data["uow"], callback_data.id, scope)
+        found = await reports.can_review(data["uow"], callback_data.id, callback_data.r, scope)
         if found != "ok":
             await query.answer(render(OUTCOMES.get(found, OUTCOMES["gone"])), show_alert=True)
+            if found == "resent":
+                await _clear_buttons(query)
+                await show_next(bot, chat_id, data)
             return
         await query.answer()
+        await _clear_buttons(query)
         data.update(state=state, bot=bot)
-        await Conversation(bot, chat_id, state, data).begin(REJECT, {"report_id": callback_data.id})
+        await Conversation(bot, chat_id, state, data).begin(
+            REJECT, {"report_id": callback_data.id, "revision": callback_data.r}
+        )
         return
     decision = await reports.decide(
         data["uow"],
         report_id=callback_data.id,
+        revision=callback_data.r,
         scope=scope,
         approve=True,
         reason=None,
@@ -164,10 +172,13 @@ async def decided(
         now=data["now"],
     )
     if not await _answer(query, decision, render):
+        if decision.outcome == "resent":
+            await _clear_buttons(query)
+            await show_next(bot, chat_id, data)
         return
     await _clear_buttons(query)
     _, pack = await data["campaign"].get(data["uow"])
-    await tell_reporter(bot, decision, pack, data)
+    data["uow"].after_commit(lambda: tell_reporter(bot, decision, pack, data))
     await show_next(bot, chat_id, data)
 
 
@@ -194,6 +205,7 @@ async def finish_reject(record: Record, data: dict[str, Any]) -> Sequence[Effect
     decision = await reports.decide(
         data["uow"],
         report_id=record.data["report_id"],
+        revision=record.data["revision"],
         scope=scope,
         approve=False,
         reason=record.data["reason"],
@@ -213,7 +225,7 @@ async def finish_reject(record: Record, data: dict[str, Any]) -> Sequence[Effect
             )
         return (Reply(OUTCOMES.get(decision.outcome, OUTCOMES["gone"])),)
     _, pack = await data["campaign"].get(data["uow"])
-    await tell_reporter(data["bot"], decision, pack, data)
+    data["uow"].after_commit(lambda: tell_reporter(data["bot"], decision, pack, data))
     await data["bot"].send_message(
         data["event_from_user"].id,
         data["render"](T("Rejected; the reason was sent to the person.")),

@@ -44,7 +44,10 @@ async def preview(uow: UnitOfWork, code: str, now: datetime) -> InvitePreview:
     assert unit is not None
     chain = await org_units.lineage(uow.session, unit)
     school = org_units.school_of(chain)
-    top = school or chain[0]
+    # "10A1 (THPT A)"; for the school itself or a department, the place above it instead.
+    top = school if school is not None and school.id != unit.id else None
+    if top is None:
+        top = chain[-2] if len(chain) > 1 else unit
     return InvitePreview(
         code=code,
         invite_id=invite.id,

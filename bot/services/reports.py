@@ -34,6 +34,7 @@ class ReportView:
     id: int
     milestone: str
     status: str
+    revision: int
     reported_at: datetime
     decided_at: datetime | None
     reason: str | None
@@ -47,6 +48,7 @@ def view(report: Report) -> ReportView:
         id=report.id,
         milestone=report.milestone_key,
         status=report.status,
+        revision=report.revision,
         reported_at=report.reported_at,
         decided_at=report.decided_at,
         reason=report.reason,
@@ -164,7 +166,7 @@ async def next_pending(
 
 @dataclass(frozen=True)
 class Decision:
-    outcome: str  # decided | already | not_yours | gone
+    outcome: str  # decided | already | resent | not_yours | gone
     report: ReportView | None = None
     reporter_tg_id: int | None = None
     reporter_language: str = "vi"
@@ -174,6 +176,7 @@ async def decide(
     uow: UnitOfWork,
     *,
     report_id: int,
+    revision: int,
     scope: list[str],
     approve: bool,
     reason: str | None,
@@ -188,9 +191,10 @@ async def decide(
     status = "approved" if approve else "rejected"
     if reason is not None:
         reason = reason[:REASON_LIMIT]
-    if not await reports.decide(uow.session, report_id, status, actor_tg_id, now, reason):
+    if not await reports.decide(uow.session, report_id, revision, status, actor_tg_id, now, reason):
         await uow.session.refresh(report)
-        return Decision("already", view(report))
+        resent = report.status == "pending" and report.revision != revision
+        return Decision("resent" if resent else "already", view(report))
     audit.record(uow.session, now, actor_tg_id, f"report.{status}", f"report:{report_id}")
     await uow.session.refresh(report)
     author = await people.by_id(uow.session, report.person_id)
@@ -202,11 +206,13 @@ async def decide(
     )
 
 
-async def can_review(uow: UnitOfWork, report_id: int, scope: list[str]) -> str:
-    """ok, gone, not_yours or already: checked before asking for a rejection reason."""
+async def can_review(uow: UnitOfWork, report_id: int, revision: int, scope: list[str]) -> str:
+    """ok, gone, not_yours, resent or already: checked before asking for a rejection reason."""
     report = await reports.get(uow.session, report_id)
     if report is None:
         return "gone"
     if not scope or not await reports.in_scope(uow.session, report_id, scope):
         return "not_yours"
-    return "ok" if report.status == "pending" else "already"
+    if report.status != "pending":
+        return "already"
+    return "ok" if report.revision == revision else "resent"

@@ -145,7 +145,7 @@ def test_start_data(start_at: str | None, step: str) -> None:
 @pytest.mark.parametrize(
     ("event", "finished", "record"),
     [
-        (TextInput("Ảnh mờ"), True, {"report_id": 5, "reason": "Ảnh mờ"}),
+        (TextInput("Ảnh mờ"), True, {"report_id": 5, "revision": 2, "reason": "Ảnh mờ"}),
         (TextInput("   "), False, None),
         (TextInput("x" * 301), False, None),
         (Pick("reason", "cancel"), True, None),
@@ -153,7 +153,7 @@ def test_start_data(start_at: str | None, step: str) -> None:
     ],
 )
 def test_reject_table(event: engine.Input, finished: bool, record: dict | None) -> None:
-    result = engine.step(REJECT, State("reject", "reason", {"report_id": 5}), event)
+    result = engine.step(REJECT, State("reject", "reason", {"report_id": 5, "revision": 2}), event)
     assert (result.state is None) == finished
     records = [e.data for e in result.effects if isinstance(e, Record)]
     assert records == ([record] if record else [])

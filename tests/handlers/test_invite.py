@@ -41,4 +41,6 @@ async def test_principal_chooses_unit_and_role(harness: Harness) -> None:
     roles = [label for label, _ in harness.buttons(principal)]
     assert roles == ["giáo viên, nhân viên", "cán bộ quản lý nhà trường"]
     await harness.press(principal, harness.button(principal, "giáo viên"))
-    assert "giáo viên, nhân viên, THPT Lý Thái Tổ" in (harness.session.last(principal.id).caption or "")
+    assert "giáo viên, nhân viên, THPT Lý Thái Tổ" in (
+        harness.session.last(principal.id).caption or ""
+    )

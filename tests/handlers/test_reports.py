@@ -18,6 +18,8 @@ async def school(h: Harness, class_name: str = "10A1") -> tuple[int, int]:
 async def report_course_with_photo(h: Harness, parent: Person, caption: str | None = None) -> None:
     await h.say(parent, "/report")
     await h.press(parent, h.button(parent, "Bình dân học vụ số"))
+    if any("Báo cáo lại" in label for label, _ in h.buttons(parent)):  # reported before
+        await h.press(parent, h.button(parent, "Báo cáo lại"))
     await h.photo(parent, caption=caption)
     await h.press(parent, h.button(parent, "Gửi"))
 
@@ -91,16 +93,16 @@ async def test_pressing_approve_twice_or_from_another_school(harness: Harness) -
     report_id = ReviewCallback.unpack(approve).id
     await harness.say(other, "/review")
     assert "không còn minh chứng" in harness.last_text(other).lower()
-    forged = ReviewCallback(v=VERSION, id=report_id, a="ok").pack()
+    forged = ReviewCallback(v=VERSION, id=report_id, r=1, a="ok").pack()
     await harness.press(other, forged)
     assert "không thuộc trường" in harness.alerts()[-1]
-    await harness.press(other, ReviewCallback(v=VERSION, id=report_id, a="no").pack())
+    await harness.press(other, ReviewCallback(v=VERSION, id=report_id, r=1, a="no").pack())
     assert "không thuộc trường" in harness.alerts()[-1]
     await harness.press(principal, approve)
     await harness.press(principal, approve)
     assert "đã được xử lý" in harness.alerts()[-1]
     await harness.press(parent, forged)  # a parent pressing a principal's button
-    await harness.press(principal, ReviewCallback(v=VERSION, id=99999, a="ok").pack())
+    await harness.press(principal, ReviewCallback(v=VERSION, id=99999, r=1, a="ok").pack())
     assert "không còn nữa" in harness.alerts()[-1]
 
 
@@ -155,3 +157,42 @@ async def test_roles_gate_the_new_commands(harness: Harness) -> None:
         assert "không dành cho vai trò" in harness.last_text(parent)
     await harness.say(stranger, "/report")
     assert "đường link mời" in harness.last_text(stranger)
+
+
+async def test_an_old_card_cannot_decide_newer_evidence(harness: Harness) -> None:
+    school_id, class_id = await school(harness)
+    principal, parent = Person(651, "HT"), Person(652, "Hạnh")
+    await onboard(harness, principal, await harness.invite(school_id, "principal"))
+    await onboard(harness, parent, await harness.invite(class_id, "parent"))
+    await report_course_with_photo(harness, parent, caption="ảnh cũ")
+    await harness.say(principal, "/review")
+    old_approve = harness.button(principal, "Duyệt")
+    old_reject = harness.button(principal, "Từ chối")
+    await report_course_with_photo(harness, parent, caption="ảnh mới")  # sent again meanwhile
+    await harness.press(principal, old_approve)
+    assert "gửi lại" in harness.alerts()[-1]
+    card = harness.session.last(principal.id)
+    assert "ảnh mới" in (card.caption or "")
+    await harness.press(principal, old_reject)
+    assert "gửi lại" in harness.alerts()[-1]
+    await harness.say(parent, "/progress")
+    assert "đang chờ xác nhận" in harness.last_text(parent)
+    await harness.press(principal, harness.button(principal, "Duyệt"))
+    assert "đã được nhà trường xác nhận" in harness.last_text(parent)
+
+
+async def test_a_reason_typed_after_a_resubmission_rejects_nothing(harness: Harness) -> None:
+    school_id, class_id = await school(harness)
+    principal, parent = Person(661, "HT"), Person(662, "Khoa")
+    await onboard(harness, principal, await harness.invite(school_id, "principal"))
+    await onboard(harness, parent, await harness.invite(class_id, "parent"))
+    await report_course_with_photo(harness, parent)
+    await harness.say(principal, "/review")
+    await harness.press(principal, harness.button(principal, "Từ chối"))
+    await report_course_with_photo(harness, parent)
+    await harness.say(principal, "Ảnh mờ")
+    assert "gửi lại" in harness.session.texts(principal.id)[-2] or "gửi lại" in harness.last_text(
+        principal
+    )
+    await harness.say(parent, "/progress")
+    assert "đang chờ xác nhận" in harness.last_text(parent)

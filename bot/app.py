@@ -20,6 +20,7 @@ from bot.middlewares.flood import FloodMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.people import PersonMiddleware
 from bot.services.campaigns import ActiveCampaign
+from bot.services.enrolment import PreviewCache
 from bot.services.people import Directory
 from bot.settings import Settings
 from storage.conversation import DatabaseStorage
@@ -87,6 +88,7 @@ def build_app(
         catalogues=catalogues,
         bot_username=bot_username,
         campaign=ActiveCampaign(),
+        previews=PreviewCache(),
     )
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)

@@ -64,6 +64,19 @@ class DatabaseStorage(BaseStorage):
         self._settled = asyncio.Condition()
         self._writer: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
+        self._complete = False  # the cache holds every stored row: a miss means empty
+
+    async def preload(self) -> int:
+        """Read every stored conversation at start. Only one process may then use this
+        storage (the database mode's rule), so later misses need no query."""
+        async with self._database.sessions() as session:
+            rows = await session.execute(
+                select(ConversationState.key, ConversationState.state, ConversationState.data)
+            )
+            for row in rows:
+                self._cache.setdefault(row.key, (row.state, dict(row.data or {})))
+        self._complete = True
+        return len(self._cache)
 
     # aiogram's interface ---------------------------------------------------
 
@@ -158,6 +171,8 @@ class DatabaseStorage(BaseStorage):
         cached = self._cache.get(name)
         if cached is not None:
             return cached
+        if self._complete:
+            return EMPTY
         async with self._database.sessions() as session:
             row = (
                 await session.execute(
@@ -171,9 +186,10 @@ class DatabaseStorage(BaseStorage):
         return self._cache[name]
 
     def _trim(self) -> None:
-        """Keep memory bounded: drop settled idle entries first."""
+        """Keep memory bounded: drop settled idle entries first (then misses must query)."""
         if len(self._cache) <= self._max_cached:
             return
+        self._complete = False
         for name in [n for n, entry in self._cache.items() if entry == EMPTY]:
             if name not in self._dirty:
                 del self._cache[name]

@@ -51,8 +51,11 @@ class OrgUnit(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
-    # Materialised path "/1/4/9/" so a subtree is one indexed prefix match.
-    path: Mapped[str] = mapped_column(String(400), index=True, default="")
+    # Materialised path "/1/4/9/" so a subtree is one indexed range. Byte order ("C"
+    # collation on PostgreSQL) keeps "/" below the digits whatever the server's locale.
+    path: Mapped[str] = mapped_column(
+        String(400).with_variant(String(400, collation="C"), "postgresql"), index=True, default=""
+    )
     created_at: Mapped[datetime]
 
 
@@ -232,7 +235,7 @@ class Report(Base):
     milestone_key: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
     # Bumped on every resubmission: a decision names the revision its reviewer saw.
-    revision: Mapped[int] = mapped_column(Integer, default=1)
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     evidence_kind: Mapped[str | None] = mapped_column(String(16))
     evidence_file_id: Mapped[str | None] = mapped_column(String(256))
     evidence_unique_id: Mapped[str | None] = mapped_column(String(128))

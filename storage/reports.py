@@ -129,7 +129,11 @@ async def people_tally(
     need: int,
     statuses: Sequence[str],
 ) -> tuple[int, int]:
-    """(people of `roles` at or below `path`, how many of them have `need` counted milestones)."""
+    """(people of `roles` at or below `path`, how many of them have `need` counted milestones).
+
+    One statement: the population (distinct people) left-joined to those with enough
+    counted reports. A person has one report per milestone, so count(*) counts milestones.
+    """
     population = (
         select(Membership.person_id)
         .join(OrgUnit, OrgUnit.id == Membership.org_id)
@@ -143,15 +147,16 @@ async def people_tally(
             Report.campaign_id == campaign_id,
             Report.milestone_key.in_(milestones),
             Report.status.in_(statuses),
-            Report.person_id.in_(select(population.c.person_id)),
         )
         .group_by(Report.person_id)
-        .having(func.count(func.distinct(Report.milestone_key)) >= need)
+        .having(func.count() >= need)
         .subquery()
     )
-    total = await session.scalar(select(func.count()).select_from(population))
-    achieved = await session.scalar(select(func.count()).select_from(done))
-    return int(total or 0), int(achieved or 0)
+    query = select(func.count(), func.count(done.c.person_id)).select_from(
+        population.outerjoin(done, done.c.person_id == population.c.person_id)
+    )
+    row = (await session.execute(query)).one()
+    return int(row[0] or 0), int(row[1] or 0)
 
 
 async def school_tally(

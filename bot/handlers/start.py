@@ -95,22 +95,24 @@ async def join(data: dict[str, Any], code: str, name: str | None, language: str)
     """Write the membership, refresh the person and their menu, and say welcome."""
     user = data["event_from_user"]
     try:
+        found = await enrolment.preview(data["uow"], code, data["now"], data["previews"])
         joined = await enrolment.join(
             data["uow"],
             tg_user_id=user.id,
-            code=code,
+            found=found,
+            known=data.get("person"),
             name=name,
             language=language,
             now=data["now"],
         )
     except InviteError as problem:
+        data["previews"].drop(code)
         return Reply(INVITE_PROBLEMS[problem.reason])
     directory: Directory = data["directory"]
-    directory.invalidate(user.id)
-    await data["uow"].flush()
-    person: PersonView | None = await directory.get(data["uow"], user.id)
-    await set_person_menu(data["bot"], user.id, person, data["superadmin"], data["render"])
-    return Reply(welcome(person.name if person else name or "", joined))
+    directory.put(joined.person)
+    data["person"] = joined.person
+    await set_person_menu(data["bot"], user.id, joined.person, data["superadmin"], data["render"])
+    return Reply(welcome(joined.person.name, joined))
 
 
 async def finish_onboarding(record: Record, data: dict[str, Any]) -> Sequence[Effect]:
@@ -142,7 +144,7 @@ async def start(
             await message.answer(render(NO_CODE))
         return
     try:
-        found = await enrolment.preview(data["uow"], code, data["now"])
+        found = await enrolment.preview(data["uow"], code, data["now"], data["previews"])
     except InviteError as problem:
         await message.answer(render(INVITE_PROBLEMS[problem.reason]))
         return

@@ -1,11 +1,19 @@
-"""Enrolment: reading an invite, joining with it, leaving for good."""
+"""Enrolment: reading an invite, joining with it, leaving for good.
+
+Opening an invite is the busiest moment of a campaign (a whole class opens
+the same link in the same evening), so what an invite points at is cached
+for a minute; whether it can still be used is decided by one guarded UPDATE
+when the person joins.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.errors import InviteError
+from bot.services.people import MembershipView, PersonView
 from storage import audit, invites, org_units, people
 from storage.db import UnitOfWork
 from storage.models import Invite
@@ -18,13 +26,15 @@ class InvitePreview:
     role: str
     org_id: int
     unit: str
-    school: str
+    school: str  # the place shown in brackets: the school, or the place above it
+    expires_at: datetime | None
+    membership: MembershipView
 
 
 @dataclass(frozen=True)
 class Joined:
     preview: InvitePreview
-    person_id: int
+    person: PersonView
     new_person: bool
     new_membership: bool
 
@@ -34,9 +44,40 @@ def looks_like_code(code: str) -> bool:
     return 0 < len(code) <= 64 and all((ch.isalnum() and ch.isascii()) or ch in "-_" for ch in code)
 
 
-async def preview(uow: UnitOfWork, code: str, now: datetime) -> InvitePreview:
+class PreviewCache:
+    """Invite code → preview of unlimited invites (a class's shared link), for `ttl`
+    seconds. Expiry is checked against the cached time; use is checked when joining."""
+
+    def __init__(self, ttl: float = 60.0, max_entries: int = 10_000) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._entries: dict[str, tuple[float, InvitePreview]] = {}
+
+    def get(self, code: str) -> InvitePreview | None:
+        found = self._entries.get(code)
+        if found is None or time.monotonic() - found[0] >= self._ttl:
+            return None
+        return found[1]
+
+    def put(self, preview: InvitePreview) -> None:
+        if len(self._entries) >= self._max:
+            self._entries.clear()
+        self._entries[preview.code] = (time.monotonic(), preview)
+
+    def drop(self, code: str) -> None:
+        self._entries.pop(code, None)
+
+
+async def preview(
+    uow: UnitOfWork, code: str, now: datetime, cache: PreviewCache | None = None
+) -> InvitePreview:
     if not looks_like_code(code):
         raise InviteError("unknown")
+    found = cache.get(code) if cache else None
+    if found is not None:
+        if found.expires_at is not None and found.expires_at <= now:
+            raise InviteError("expired")
+        return found
     invite = await invites.by_code(uow.session, code)
     _check(invite, now)
     assert invite is not None
@@ -45,17 +86,30 @@ async def preview(uow: UnitOfWork, code: str, now: datetime) -> InvitePreview:
     chain = await org_units.lineage(uow.session, unit)
     school = org_units.school_of(chain)
     # "10A1 (THPT A)"; for the school itself or a department, the place above it instead.
-    top = school if school is not None and school.id != unit.id else None
-    if top is None:
-        top = chain[-2] if len(chain) > 1 else unit
-    return InvitePreview(
+    above = school if school is not None and school.id != unit.id else None
+    if above is None:
+        above = chain[-2] if len(chain) > 1 else unit
+    found = InvitePreview(
         code=code,
         invite_id=invite.id,
         role=invite.role,
         org_id=unit.id,
         unit=unit.name,
-        school=top.name,
+        school=above.name,
+        expires_at=invite.expires_at,
+        membership=MembershipView(
+            org_id=unit.id,
+            role=invite.role,
+            org_name=unit.name,
+            org_kind=unit.kind,
+            org_path=unit.path,
+            school_id=school.id if school else None,
+            school_name=school.name if school else None,
+        ),
     )
+    if cache is not None and invite.max_uses is None:
+        cache.put(found)  # counted invites are read every time: their last use matters
+    return found
 
 
 def _check(invite: Invite | None, now: datetime) -> None:
@@ -71,29 +125,33 @@ async def join(
     uow: UnitOfWork,
     *,
     tg_user_id: int,
-    code: str,
+    found: InvitePreview,
+    known: PersonView | None,
     name: str | None,
     language: str,
     now: datetime,
 ) -> Joined:
     """Create the person on first join (with consent time) and add the membership.
 
+    `known` is the person as this update already looked them up (None: a stranger).
     Joining the same unit in the same role again changes nothing and uses no invite.
     """
-    found = await preview(uow, code, now)
-    person = await people.by_tg(uow.session, tg_user_id)
-    new_person = person is None
-    if person is None:
+    if known is not None and (found.org_id, found.role) in {
+        (m.org_id, m.role) for m in known.memberships
+    }:
+        return Joined(found, known, new_person=False, new_membership=False)
+    if not await invites.consume(uow.session, found.invite_id, now):
+        _check(await invites.by_code(uow.session, found.code), now)
+        raise InviteError("used_up")
+    if known is None:
         if name is None:
             raise ValueError("a new person needs a name")
         person = await people.create(uow.session, tg_user_id, name, language, now)
-    existing = {(m.org_id, m.role) for m, _ in await people.memberships(uow.session, person.id)}
-    if (found.org_id, found.role) in existing:
-        return Joined(found, person.id, new_person, new_membership=False)
-    if not await invites.consume(uow.session, found.invite_id, now):
-        raise InviteError("used_up")
+        view = PersonView(person.id, tg_user_id, name, language, "active", ())
+    else:
+        view = known
     await people.add_membership(
-        uow.session, person.id, found.org_id, found.role, found.invite_id, now
+        uow.session, view.id, found.org_id, found.role, found.invite_id, now
     )
     audit.record(
         uow.session,
@@ -104,7 +162,8 @@ async def join(
         role=found.role,
         invite=found.invite_id,
     )
-    return Joined(found, person.id, new_person, new_membership=True)
+    view = replace(view, memberships=(*view.memberships, found.membership))
+    return Joined(found, view, new_person=known is None, new_membership=True)
 
 
 async def forget(uow: UnitOfWork, tg_user_id: int, now: datetime) -> bool:

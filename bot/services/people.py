@@ -71,6 +71,9 @@ class Directory:
         self._entries[tg_user_id] = (time.monotonic(), view)
         return view
 
+    def put(self, view: PersonView) -> None:
+        self._entries[view.tg_user_id] = (time.monotonic(), view)
+
     def invalidate(self, tg_user_id: int) -> None:
         self._entries.pop(tg_user_id, None)
 

@@ -76,15 +76,20 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
         created_by=None,
     )
     await uow.finish()
+    uow = db.unit_of_work()
+    found = await enrolment.preview(uow, invite.code, NOW)
+    await uow.finish()
     for user in (1, 2):
         uow = db.unit_of_work()
         await enrolment.join(
-            uow, tg_user_id=user, code=invite.code, name=f"P{user}", language="vi", now=NOW
+            uow, tg_user_id=user, found=found, known=None, name=f"P{user}", language="vi", now=NOW
         )
         await uow.finish()
     uow = db.unit_of_work()
-    with pytest.raises(InviteError) as used_up:
-        await enrolment.join(uow, tg_user_id=3, code=invite.code, name="P3", language="vi", now=NOW)
+    with pytest.raises(InviteError) as used_up:  # the preview was read before the last use
+        await enrolment.join(
+            uow, tg_user_id=3, found=found, known=None, name="P3", language="vi", now=NOW
+        )
     assert used_up.value.reason == "used_up"
     await uow.abort()
     uow = db.unit_of_work()
@@ -109,8 +114,9 @@ async def test_forget_keeps_an_anonymous_membership(db: Database) -> None:
         max_uses=None,
         created_by=None,
     )
+    found = await enrolment.preview(uow, invite.code, NOW)
     await enrolment.join(
-        uow, tg_user_id=77, code=invite.code, name="Nguyễn Lan", language="vi", now=NOW
+        uow, tg_user_id=77, found=found, known=None, name="Nguyễn Lan", language="vi", now=NOW
     )
     await uow.finish()
     uow = db.unit_of_work()

@@ -26,7 +26,7 @@ def upgrade() -> None:
     sa.Column('campaign_id', sa.Integer(), nullable=False),
     sa.Column('milestone_key', sa.String(length=32), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('revision', sa.Integer(), nullable=False),
+    sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('evidence_kind', sa.String(length=16), nullable=True),
     sa.Column('evidence_file_id', sa.String(length=256), nullable=True),
     sa.Column('evidence_unique_id', sa.String(length=128), nullable=True),

@@ -1,0 +1,73 @@
+"""The lean aiogram import: every Telegram type and method still builds, and memory drops."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+
+def run(code: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=180
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def test_what_aiogram_needs_at_run_time_is_complete() -> None:
+    run(
+        """
+        import bot
+        import aiogram.methods as methods
+        from aiogram.methods.base import Response
+        from aiogram.types import Update
+        assert Update.__pydantic_complete__
+        for name in methods.__all__:
+            returning = getattr(getattr(methods, name), "__returning__", None)
+            if returning is not None and not isinstance(returning, property):
+                Response[returning].model_json_schema()  # fails if a part is not built
+        Response[list[Update]].model_validate({"ok": True, "result": []})
+        """
+    )
+
+
+def test_every_type_and_method_builds_on_first_use() -> None:
+    out = run(
+        """
+        import bot  # installs the lean import before aiogram
+        import aiogram.types as types, aiogram.methods as methods
+        from pydantic import BaseModel
+        built = 0
+        for module in (types, methods):
+            for name in module.__all__:
+                cls = getattr(module, name)
+                if isinstance(cls, type) and issubclass(cls, BaseModel):
+                    assert cls.model_rebuild() is not False, name
+                    assert cls.__pydantic_complete__, name
+                    built += 1
+        update = types.Update.model_validate({
+            "update_id": 1,
+            "message": {"message_id": 1, "date": 0, "chat": {"id": 5, "type": "private"},
+                        "from": {"id": 5, "is_bot": False, "first_name": "Lan"},
+                        "photo": [{"file_id": "a", "file_unique_id": "b", "width": 1, "height": 1}],
+                        "caption": "x"},
+        })
+        assert update.message.photo[0].file_id == "a"
+        print(built)
+        """
+    )
+    assert int(out) > 500
+
+
+def test_lean_import_uses_far_less_memory() -> None:
+    probe = """
+        import psutil, sys
+        {first}
+        from aiogram import Bot, Dispatcher
+        from aiogram.types import Update
+        print(psutil.Process().memory_info().rss // 2**20)
+    """
+    lean = int(run(probe.format(first="import bot")))
+    eager = int(run(probe.format(first="import aiogram")))
+    assert lean < eager - 40, (lean, eager)

@@ -5,21 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
 
 
-def record(
+async def record(
     session: AsyncSession,
     at: datetime,
     actor_tg_id: int | None,
     action: str,
     target: str | None = None,
     **details: Any,
-) -> AuditEntry:
-    entry = AuditEntry(
-        at=at, actor_tg_id=actor_tg_id, action=action, target=target, details=details
+) -> None:
+    """Append one entry (a Core insert: no ORM bookkeeping on the hot path)."""
+    await session.execute(
+        insert(AuditEntry.__table__).values(
+            at=at, actor_tg_id=actor_tg_id, action=action, target=target, details=details
+        )
     )
-    session.add(entry)
-    return entry

@@ -148,14 +148,13 @@ class DatabaseStorage(BaseStorage):
         drop = [name for name, (_, (state, data)) in batch.items() if state is None and not data]
         async with self._database.transaction() as session:
             if drop:
-                await session.execute(
-                    delete(ConversationState).where(ConversationState.key.in_(drop))
-                )
+                table = ConversationState.__table__
+                await session.execute(delete(table).where(table.c.key.in_(drop)))
             if keep:
                 insert = pg_insert if self._database.dialect == "postgresql" else sqlite_insert
-                statement = insert(ConversationState)
+                statement = insert(ConversationState.__table__)
                 statement = statement.on_conflict_do_update(
-                    index_elements=[ConversationState.key],
+                    index_elements=["key"],
                     set_={
                         "state": statement.excluded.state,
                         "data": statement.excluded.data,

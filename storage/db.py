@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 log = logging.getLogger(__name__)
 
 
@@ -31,13 +33,14 @@ def is_sqlite(url: str) -> bool:
 def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine with the pragmas and pool this project relies on."""
     if is_sqlite(url):
+        path = make_url(url).database or ""
         engine = create_async_engine(
             url,
             echo=echo,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
-            connect_args={"timeout": 30},
+            async_creator=sqlite_inline.creator(path),
         )
         _sqlite_pragmas(engine)
         return engine
@@ -51,7 +54,7 @@ def _sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_inline.BUSY_TIMEOUT_S * 1000)}")
         cursor.close()
 
 

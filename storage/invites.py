@@ -49,15 +49,15 @@ async def create(
 
 async def consume(session: AsyncSession, invite_id: int, now: datetime) -> bool:
     """Count one use if the invite is still good; False when it is not (raced or expired)."""
+    table = Invite.__table__
     result = await session.execute(
-        update(Invite)
+        update(table)
         .where(
-            Invite.id == invite_id,
-            Invite.revoked.is_(False),
-            or_(Invite.max_uses.is_(None), Invite.uses < Invite.max_uses),
-            or_(Invite.expires_at.is_(None), Invite.expires_at > now),
+            table.c.id == invite_id,
+            table.c.revoked.is_(False),
+            or_(table.c.max_uses.is_(None), table.c.uses < table.c.max_uses),
+            or_(table.c.expires_at.is_(None), table.c.expires_at > now),
         )
-        .values(uses=Invite.uses + 1)
-        .execution_options(synchronize_session=False)
+        .values(uses=table.c.uses + 1)
     )
     return result.rowcount == 1

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState, Membership, OrgUnit, Person, Report
@@ -26,18 +27,22 @@ async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membe
 
 async def create(
     session: AsyncSession, tg_user_id: int, name: str, language: str, now: datetime
-) -> Person:
-    person = Person(
-        tg_user_id=tg_user_id,
-        display_name=name,
-        language=language,
-        consent_at=now,
-        status="active",
-        created_at=now,
+) -> int:
+    """A new person with their consent time; returns the id."""
+    table = Person.__table__
+    result = await session.execute(
+        insert(table)
+        .values(
+            tg_user_id=tg_user_id,
+            display_name=name,
+            language=language,
+            consent_at=now,
+            status="active",
+            created_at=now,
+        )
+        .returning(table.c.id)
     )
-    session.add(person)
-    await session.flush()
-    return person
+    return int(result.scalar_one())
 
 
 async def add_membership(
@@ -47,13 +52,21 @@ async def add_membership(
     role: str,
     invite_id: int | None,
     now: datetime,
-) -> Membership:
-    membership = Membership(
-        person_id=person_id, org_id=org_id, role=role, invite_id=invite_id, created_at=now
+) -> None:
+    await session.execute(
+        insert(Membership.__table__).values(
+            person_id=person_id, org_id=org_id, role=role, invite_id=invite_id, created_at=now
+        )
     )
-    session.add(membership)
-    await session.flush()
-    return membership
+
+
+async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
+    """(id, display_name, language, status) or None: a plain row, no ORM identity map."""
+    table = Person.__table__
+    query = select(table.c.id, table.c.display_name, table.c.language, table.c.status).where(
+        table.c.tg_user_id == tg_user_id
+    )
+    return (await session.execute(query)).first()
 
 
 async def set_language(session: AsyncSession, person_id: int, language: str) -> None:

@@ -84,7 +84,9 @@ async def install(
         definitions=definitions(pack),
         now=now,
     )
-    audit.record(uow.session, now, actor_tg_id, "campaign.load", pack.id, version=pack.version)
+    await audit.record(
+        uow.session, now, actor_tg_id, "campaign.load", pack.id, version=pack.version
+    )
     return created
 
 

@@ -146,14 +146,14 @@ async def join(
     if known is None:
         if name is None:
             raise ValueError("a new person needs a name")
-        person = await people.create(uow.session, tg_user_id, name, language, now)
-        view = PersonView(person.id, tg_user_id, name, language, "active", ())
+        person_id = await people.create(uow.session, tg_user_id, name, language, now)
+        view = PersonView(person_id, tg_user_id, name, language, "active", ())
     else:
         view = known
     await people.add_membership(
         uow.session, view.id, found.org_id, found.role, found.invite_id, now
     )
-    audit.record(
+    await audit.record(
         uow.session,
         now,
         tg_user_id,
@@ -171,5 +171,5 @@ async def forget(uow: UnitOfWork, tg_user_id: int, now: datetime) -> bool:
     if person is None:
         return False
     await people.forget(uow.session, person.id, tg_user_id)
-    audit.record(uow.session, now, None, "forget", f"person:{person.id}")
+    await audit.record(uow.session, now, None, "forget", f"person:{person.id}")
     return True

@@ -104,7 +104,9 @@ async def create(
         max_uses=max_uses,
         created_by=creator_tg_id,
     )
-    audit.record(uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role)
+    await audit.record(
+        uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role
+    )
     return CreatedInvite(
         code=invite.code,
         link=deep_link(bot_username, invite.code),

@@ -79,7 +79,7 @@ class Directory:
 
 
 async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
-    person = await people.by_tg(uow.session, tg_user_id)
+    person = await people.summary_by_tg(uow.session, tg_user_id)
     if person is None:
         return None
     views = []

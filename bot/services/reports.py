@@ -126,7 +126,9 @@ async def withdraw(
         return False
     existing.status = "withdrawn"
     existing.decided_at = now
-    audit.record(uow.session, now, person.tg_user_id, "report.withdraw", f"report:{existing.id}")
+    await audit.record(
+        uow.session, now, person.tg_user_id, "report.withdraw", f"report:{existing.id}"
+    )
     return True
 
 
@@ -195,7 +197,7 @@ async def decide(
         await uow.session.refresh(report)
         resent = report.status == "pending" and report.revision != revision
         return Decision("resent" if resent else "already", view(report))
-    audit.record(uow.session, now, actor_tg_id, f"report.{status}", f"report:{report_id}")
+    await audit.record(uow.session, now, actor_tg_id, f"report.{status}", f"report:{report_id}")
     await uow.session.refresh(report)
     author = await people.by_id(uow.session, report.person_id)
     return Decision(

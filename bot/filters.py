@@ -22,14 +22,6 @@ class RoleFilter(Filter):
         return superadmin or (person is not None and bool(person.roles & self.roles))
 
 
-class Joined(Filter):
-    """Passes for people who have joined (consented and hold a membership)."""
-
-    async def __call__(self, event: TelegramObject, **data: Any) -> bool:
-        person = data.get("person")
-        return person is not None and bool(person.memberships)
-
-
 class InFlow(Filter):
     """Passes while a conversation flow is under way; gives the handler `flow_state`."""
 

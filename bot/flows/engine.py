@@ -191,11 +191,6 @@ def step(flow: Flow, state: State, event: Input) -> Result:
     return _apply(flow, state, outcome)
 
 
-def prompt(flow: Flow, state: State) -> Reply:
-    """The current step's question again (after a restart, or on /start mid-flow)."""
-    return _prompt(flow, state)
-
-
 def _dispatch(current: Step, state: State, event: Input) -> Outcome | None:
     choices = current.choices(state.data)
     if isinstance(event, Pick):

@@ -120,9 +120,6 @@ class Conversation:
             return
         await self._apply(flow, engine.step(flow, current, event))
 
-    async def repeat(self, current: engine.State) -> None:
-        await self.show([engine.prompt(FLOWS[current.flow], current)])
-
     async def _apply(self, flow: Flow, result: engine.Result) -> None:
         effects: list[Effect] = list(result.effects)
         if result.state is None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.errors import InviteError
-from bot.services.people import MembershipView, PersonView
+from bot.services.people import MembershipView, PersonView, membership_view
 from storage import audit, invites, org_units, people
 from storage.db import UnitOfWork
 from storage.models import Invite
@@ -97,15 +97,7 @@ async def preview(
         unit=unit.name,
         school=above.name,
         expires_at=invite.expires_at,
-        membership=MembershipView(
-            org_id=unit.id,
-            role=invite.role,
-            org_name=unit.name,
-            org_kind=unit.kind,
-            org_path=unit.path,
-            school_id=school.id if school else None,
-            school_name=school.name if school else None,
-        ),
+        membership=membership_view(unit, invite.role, chain),
     )
     if cache is not None and invite.max_uses is None:
         cache.put(found)  # counted invites are read every time: their last use matters

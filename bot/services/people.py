@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from storage import org_units, people
 from storage.db import UnitOfWork
+from storage.models import OrgUnit
 
 
 @dataclass(frozen=True)
@@ -38,12 +39,6 @@ class PersonView:
     @property
     def roles(self) -> frozenset[str]:
         return frozenset(m.role for m in self.memberships)
-
-    def has_role(self, *roles: str) -> bool:
-        return any(m.role in roles for m in self.memberships)
-
-    def memberships_as(self, *roles: str) -> tuple[MembershipView, ...]:
-        return tuple(m for m in self.memberships if m.role in roles)
 
 
 _MISSING = object()
@@ -78,6 +73,20 @@ class Directory:
         self._entries.pop(tg_user_id, None)
 
 
+def membership_view(unit: OrgUnit, role: str, chain: list[OrgUnit]) -> MembershipView:
+    """A role in `unit`, whose lineage (top down, the unit last) is `chain`."""
+    school = org_units.school_of(chain)
+    return MembershipView(
+        org_id=unit.id,
+        role=role,
+        org_name=unit.name,
+        org_kind=unit.kind,
+        org_path=unit.path,
+        school_id=school.id if school else None,
+        school_name=school.name if school else None,
+    )
+
+
 async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
     person = await people.summary_by_tg(uow.session, tg_user_id)
     if person is None:
@@ -85,18 +94,7 @@ async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
     views = []
     for membership, unit in await people.memberships(uow.session, person.id):
         chain = await org_units.lineage(uow.session, unit)
-        school = org_units.school_of(chain)
-        views.append(
-            MembershipView(
-                org_id=unit.id,
-                role=membership.role,
-                org_name=unit.name,
-                org_kind=unit.kind,
-                org_path=unit.path,
-                school_id=school.id if school else None,
-                school_name=school.name if school else None,
-            )
-        )
+        views.append(membership_view(unit, membership.role, chain))
     return PersonView(
         id=person.id,
         tg_user_id=tg_user_id,

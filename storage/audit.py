@@ -20,7 +20,8 @@ async def record(
     **details: Any,
 ) -> None:
     """Append one entry (a Core insert: no ORM bookkeeping on the hot path)."""
-    await session.execute(
+    connection = await session.connection()
+    await connection.execute(
         insert(AuditEntry.__table__).values(
             at=at, actor_tg_id=actor_tg_id, action=action, target=target, details=details
         )

@@ -50,7 +50,8 @@ async def create(
 async def consume(session: AsyncSession, invite_id: int, now: datetime) -> bool:
     """Count one use if the invite is still good; False when it is not (raced or expired)."""
     table = Invite.__table__
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         update(table)
         .where(
             table.c.id == invite_id,

@@ -30,7 +30,8 @@ async def create(
 ) -> int:
     """A new person with their consent time; returns the id."""
     table = Person.__table__
-    result = await session.execute(
+    connection = await session.connection()
+    result = await connection.execute(
         insert(table)
         .values(
             tg_user_id=tg_user_id,
@@ -53,7 +54,8 @@ async def add_membership(
     invite_id: int | None,
     now: datetime,
 ) -> None:
-    await session.execute(
+    connection = await session.connection()
+    await connection.execute(
         insert(Membership.__table__).values(
             person_id=person_id, org_id=org_id, role=role, invite_id=invite_id, created_at=now
         )
@@ -66,7 +68,8 @@ async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
     query = select(table.c.id, table.c.display_name, table.c.language, table.c.status).where(
         table.c.tg_user_id == tg_user_id
     )
-    return (await session.execute(query)).first()
+    connection = await session.connection()
+    return (await connection.execute(query)).first()
 
 
 async def set_language(session: AsyncSession, person_id: int, language: str) -> None:

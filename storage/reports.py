@@ -133,6 +133,7 @@ async def people_tally(
 
     One statement: the population (distinct people) left-joined to those with enough
     counted reports. A person has one report per milestone, so count(*) counts milestones.
+    Measured shapes: benchmarks/indicators.py (200,000 people, 1,000,000 reports).
     """
     population = (
         select(Membership.person_id)
@@ -141,13 +142,18 @@ async def people_tally(
         .distinct()
         .subquery()
     )
+    counted = [
+        Report.campaign_id == campaign_id,
+        Report.milestone_key.in_(milestones),
+        Report.status.in_(statuses),
+    ]
+    if path.count("/") > 3:
+        # Below district level the population is small: aggregate only its reports.
+        # For a district or province, one pass over the campaign's reports is faster.
+        counted.append(Report.person_id.in_(select(population.c.person_id)))
     done = (
         select(Report.person_id)
-        .where(
-            Report.campaign_id == campaign_id,
-            Report.milestone_key.in_(milestones),
-            Report.status.in_(statuses),
-        )
+        .where(*counted)
         .group_by(Report.person_id)
         .having(func.count() >= need)
         .subquery()

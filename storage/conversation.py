@@ -33,17 +33,8 @@ EMPTY: Entry = (None, {})
 
 
 def key_string(key: StorageKey) -> str:
-    return ":".join(
-        str(part)
-        for part in (
-            key.bot_id,
-            key.chat_id,
-            key.user_id,
-            key.thread_id or "",
-            key.business_connection_id or "",
-            key.destiny,
-        )
-    )
+    thread, business = key.thread_id or "", key.business_connection_id or ""
+    return f"{key.bot_id}:{key.chat_id}:{key.user_id}:{thread}:{business}:{key.destiny}"
 
 
 def _state_name(state: StateType) -> str | None:

@@ -119,6 +119,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         database = Database(settings.database_url)
         try:
             await migrate.upgrade(database)
+            await migrate.analyze(database)
             return await migrate.current(database)
         finally:
             await database.dispose()

@@ -50,3 +50,12 @@ def head() -> str:
     revision = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert revision is not None
     return revision
+
+
+async def analyze(database: Database) -> None:
+    """Refresh the planner's statistics (tallies need them once tables are large)."""
+    from sqlalchemy import text
+
+    statement = "PRAGMA optimize" if database.dialect == "sqlite" else "ANALYZE"
+    async with database.engine.begin() as connection:
+        await connection.execute(text(statement))

@@ -43,15 +43,22 @@ NO_CODE = T(
     "(it looks like t.me/…?start=…). /language switches between Tiếng Việt and English."
 )
 NEXT_STEPS = {
-    "parent": T("Next: /help shows what you can do. Your class teacher will send notices here."),
-    "student": T("Next: /help shows what you can do. Your teachers will send notices here."),
+    "parent": T(
+        "Next: with /report you can tell the school what you have done, such as activating "
+        "VNeID or finishing a course on the “Digital literacy for all” platform; /progress shows "
+        "what is left. Your class teacher will send notices here."
+    ),
+    "student": T(
+        "Next: with /report you can tell your school what you have achieved; /progress shows "
+        "what is left. Your teachers will send notices here."
+    ),
     "staff": T(
-        "Next: /help shows what you can do. With /invite you can create invite links for the "
-        "parents of your class."
+        "Next: /report for your own milestones, /class for your class's progress, and /invite "
+        "to create invite links for the parents of your class."
     ),
     "principal": T(
-        "Next: /help shows what you can do. With /invite you can create invite links for your "
-        "staff, classes and parents."
+        "Next: /review for evidence waiting for verification, /invite to create invite links for "
+        "your staff, classes and parents, and /report for the school's own milestones."
     ),
     "dept_admin": T(
         "Next: /help shows what you can do. With /invite you can create invite links for the "

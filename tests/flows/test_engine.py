@@ -21,8 +21,8 @@ from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
 from bot.flows.onboarding import ONBOARDING
-from bot.flows.text import Joined, T
 from bot.handlers.callbacks import VERSION, FlowCallback
+from tests.flows.texts import msgids
 
 BASE = {"code": "abc", "school": "THPT A", "unit": "10A1", "role": "parent", "tg_name": "Lan"}
 
@@ -37,14 +37,6 @@ def replies(result: engine.Result) -> list[Reply]:
 
 def records(result: engine.Result) -> list[Record]:
     return [e for e in result.effects if isinstance(e, Record)]
-
-
-def msgids(text: object) -> list[str]:
-    if isinstance(text, T):
-        return [text.msgid]
-    if isinstance(text, Joined):
-        return [m for part in text.parts for m in msgids(part)]
-    return []
 
 
 ONBOARDING_TABLE = [

@@ -8,7 +8,7 @@ from bot.flows import engine
 from bot.flows.engine import FileInput, OtherInput, Pick, Record, Reply, State, TextInput
 from bot.flows.report import REPORT, start_data
 from bot.flows.review import REJECT
-from bot.flows.text import Joined, T
+from tests.flows.texts import msgids
 
 ITEMS = [
     {
@@ -51,14 +51,6 @@ DOC = FileInput("document", "d1", "ud1", size=2000, mime_type="application/pdf",
 
 def at(step: str, **data: object) -> State:
     return State("report", step, {"items": ITEMS, "milestone": None, "evidence": None, **data})
-
-
-def msgids(text: object) -> list[str]:
-    if isinstance(text, T):
-        return [text.msgid]
-    if isinstance(text, Joined):
-        return [m for part in text.parts for m in msgids(part)]
-    return []
 
 
 TABLE = [

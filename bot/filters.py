@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import TelegramObject
+from aiogram.types import Message, TelegramObject
 
 from bot.services.people import PersonView
 
@@ -29,3 +29,17 @@ class InFlow(Filter):
         if raw_state and raw_state.startswith("flow:"):
             return {"flow_name": raw_state.split(":")[1]}
         return False
+
+
+class CommandText(Filter):
+    """Text that starts with "/" (or, with `expected=False`, anything else, files included).
+
+    A plain async filter: aiogram runs synchronous filters, `F` expressions among
+    them, through a worker thread, one hop per message.
+    """
+
+    def __init__(self, expected: bool = True) -> None:
+        self.expected = expected
+
+    async def __call__(self, message: Message) -> bool:
+        return (message.text or "").startswith("/") is self.expected

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F
 from aiogram.types import CallbackQuery, Message
 
 from bot.commands import BY_NAME, allowed
+from bot.filters import CommandText
 from bot.flows.engine import STALE
 from bot.flows.text import T
 from bot.handlers.routes import Routes
@@ -28,7 +28,7 @@ def command_name(text: str) -> str:
     return word.split("@", 1)[0].lower()[:32]
 
 
-@router.message(F.text.startswith("/"))
+@router.message(CommandText())
 async def unmatched_command(
     message: Message, person: PersonView | None, superadmin: bool, **data: Any
 ) -> None:

@@ -8,7 +8,7 @@ from aiogram import Bot, F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.filters import InFlow
+from bot.filters import CommandText, InFlow
 from bot.flows.engine import STALE, Pick
 from bot.handlers.callbacks import VERSION, FlowCallback
 from bot.handlers.conversation import FLOWS, Conversation, message_input, parse_state
@@ -40,7 +40,7 @@ async def pressed(
     await chat.feed(current, Pick(callback_data.step, callback_data.key))
 
 
-@router.message(InFlow(), ~F.text.startswith("/"))
+@router.message(InFlow(), CommandText(expected=False))
 async def answered(
     message: Message, state: FSMContext, raw_state: str, bot: Bot, **data: Any
 ) -> None:

@@ -182,16 +182,19 @@ async def decided(
     await show_next(bot, chat_id, data)
 
 
+def outcome_text(decision: Decision) -> T:
+    """Why a decision changed nothing, naming the status when someone else decided first."""
+    if decision.outcome == "already" and decision.report is not None:
+        status = STATUS_NAMES.get(decision.report.status, Plain(decision.report.status))
+        return T("This report was already decided ({status}); nothing was changed.", status=status)
+    return OUTCOMES.get(decision.outcome, OUTCOMES["gone"])
+
+
 async def _answer(query: CallbackQuery, decision: Decision, render: Renderer) -> bool:
     if decision.outcome == "decided":
         await query.answer(render(T("Done.")))
         return True
-    if decision.outcome == "already" and decision.report is not None:
-        status = STATUS_NAMES.get(decision.report.status, Plain(decision.report.status))
-        text = T("This report was already decided ({status}); nothing was changed.", status=status)
-    else:
-        text = OUTCOMES.get(decision.outcome, OUTCOMES["gone"])
-    await query.answer(render(text), show_alert=True)
+    await query.answer(render(outcome_text(decision)), show_alert=True)
     return False
 
 
@@ -213,17 +216,7 @@ async def finish_reject(record: Record, data: dict[str, Any]) -> Sequence[Effect
         now=data["now"],
     )
     if decision.outcome != "decided":
-        if decision.outcome == "already" and decision.report is not None:
-            status = STATUS_NAMES.get(decision.report.status, Plain(decision.report.status))
-            return (
-                Reply(
-                    T(
-                        "This report was already decided ({status}); nothing was changed.",
-                        status=status,
-                    )
-                ),
-            )
-        return (Reply(OUTCOMES.get(decision.outcome, OUTCOMES["gone"])),)
+        return (Reply(outcome_text(decision)),)
     _, pack = await data["campaign"].get(data["uow"])
     data["uow"].after_commit(lambda: tell_reporter(data["bot"], decision, pack, data))
     await data["bot"].send_message(

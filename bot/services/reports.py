@@ -9,12 +9,12 @@ from bot.campaign.evidence import ACCEPTS
 from bot.campaign.evidence import problem as evidence_problem
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.errors import InputRejected, NotAllowed
+from bot.flows.review import REASON_LIMIT
 from bot.services.people import PersonView
 from storage import audit, people, reports
 from storage.db import UnitOfWork
 from storage.models import Report
 
-REASON_LIMIT = 300
 REPORTING_ROLES = ("parent", "student", "staff", "principal")
 
 

@@ -393,6 +393,7 @@ async def setup_full(workdir: Path) -> Setup:
     await uow.finish()
     bot, session = _bot()
     app = build_app(settings, database, clock, BOT_USER.username or "")
+    await app.storage.preload()  # as `hocvuso run` does at start
     welcome = f"Lan {TIMED_USERS}"  # the kept Telegram name is in the welcome text
 
     async def check(people: int) -> str:

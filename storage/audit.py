@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
 
+_INSERT = insert(AuditEntry.__table__)  # built once: it is on every privileged action's path
+
 
 async def record(
     session: AsyncSession,
@@ -22,7 +24,12 @@ async def record(
     """Append one entry (a Core insert: no ORM bookkeeping on the hot path)."""
     connection = await session.connection()
     await connection.execute(
-        insert(AuditEntry.__table__).values(
-            at=at, actor_tg_id=actor_tg_id, action=action, target=target, details=details
-        )
+        _INSERT,
+        {
+            "at": at,
+            "actor_tg_id": actor_tg_id,
+            "action": action,
+            "target": target,
+            "details": details,
+        },
     )

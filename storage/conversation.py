@@ -19,7 +19,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -41,6 +41,23 @@ def _state_name(state: StateType) -> str | None:
     return state.state if isinstance(state, State) else state
 
 
+_table = ConversationState.__table__
+_DELETE = delete(_table).where(_table.c.key.in_(bindparam("keys", expanding=True)))
+
+
+def _upsert(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = insert(_table)
+    return statement.on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "state": statement.excluded.state,
+            "data": statement.excluded.data,
+            "updated_at": statement.excluded.updated_at,
+        },
+    )
+
+
 class DatabaseStorage(BaseStorage):
     def __init__(
         self, database: Database, now: Callable[[], datetime], max_cached: int = 200_000
@@ -56,6 +73,7 @@ class DatabaseStorage(BaseStorage):
         self._writer: asyncio.Task[None] | None = None
         self._failure: BaseException | None = None
         self._complete = False  # the cache holds every stored row: a miss means empty
+        self._upsert = _upsert(database.dialect)  # built once, reused by every batch
 
     async def preload(self) -> int:
         """Read every stored conversation at start. Only one process may then use this
@@ -139,20 +157,9 @@ class DatabaseStorage(BaseStorage):
         drop = [name for name, (_, (state, data)) in batch.items() if state is None and not data]
         async with self._database.transaction() as session:
             if drop:
-                table = ConversationState.__table__
-                await session.execute(delete(table).where(table.c.key.in_(drop)))
+                await session.execute(_DELETE, {"keys": drop})
             if keep:
-                insert = pg_insert if self._database.dialect == "postgresql" else sqlite_insert
-                statement = insert(ConversationState.__table__)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["key"],
-                    set_={
-                        "state": statement.excluded.state,
-                        "data": statement.excluded.data,
-                        "updated_at": statement.excluded.updated_at,
-                    },
-                )
-                await session.execute(statement, keep)
+                await session.execute(self._upsert, keep)
 
     # reading ---------------------------------------------------------------
 

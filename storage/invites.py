@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite
@@ -47,18 +47,22 @@ async def create(
     return invite
 
 
+_table = Invite.__table__
+# Built once: constructing a statement costs several times what SQLite takes to run it.
+_CONSUME = (
+    update(_table)
+    .where(
+        _table.c.id == bindparam("invite_id"),
+        _table.c.revoked.is_(False),
+        or_(_table.c.max_uses.is_(None), _table.c.uses < _table.c.max_uses),
+        or_(_table.c.expires_at.is_(None), _table.c.expires_at > bindparam("now")),
+    )
+    .values(uses=_table.c.uses + 1)
+)
+
+
 async def consume(session: AsyncSession, invite_id: int, now: datetime) -> bool:
     """Count one use if the invite is still good; False when it is not (raced or expired)."""
-    table = Invite.__table__
     connection = await session.connection()
-    result = await connection.execute(
-        update(table)
-        .where(
-            table.c.id == invite_id,
-            table.c.revoked.is_(False),
-            or_(table.c.max_uses.is_(None), table.c.uses < table.c.max_uses),
-            or_(table.c.expires_at.is_(None), table.c.expires_at > now),
-        )
-        .values(uses=table.c.uses + 1)
-    )
+    result = await connection.execute(_CONSUME, {"invite_id": invite_id, "now": now})
     return result.rowcount == 1

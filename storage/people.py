@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState, Membership, OrgUnit, Person, Report
+
+_people = Person.__table__
+# Hot-path statements are built once: building one costs more than SQLite takes to run it.
+_CREATE = insert(_people).returning(_people.c.id)
+_ADD_MEMBERSHIP = insert(Membership.__table__)
+_SUMMARY = select(_people.c.id, _people.c.display_name, _people.c.language, _people.c.status).where(
+    _people.c.tg_user_id == bindparam("tg_user_id")
+)
 
 
 async def by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
@@ -29,19 +37,17 @@ async def create(
     session: AsyncSession, tg_user_id: int, name: str, language: str, now: datetime
 ) -> int:
     """A new person with their consent time; returns the id."""
-    table = Person.__table__
     connection = await session.connection()
     result = await connection.execute(
-        insert(table)
-        .values(
-            tg_user_id=tg_user_id,
-            display_name=name,
-            language=language,
-            consent_at=now,
-            status="active",
-            created_at=now,
-        )
-        .returning(table.c.id)
+        _CREATE,
+        {
+            "tg_user_id": tg_user_id,
+            "display_name": name,
+            "language": language,
+            "consent_at": now,
+            "status": "active",
+            "created_at": now,
+        },
     )
     return int(result.scalar_one())
 
@@ -56,20 +62,21 @@ async def add_membership(
 ) -> None:
     connection = await session.connection()
     await connection.execute(
-        insert(Membership.__table__).values(
-            person_id=person_id, org_id=org_id, role=role, invite_id=invite_id, created_at=now
-        )
+        _ADD_MEMBERSHIP,
+        {
+            "person_id": person_id,
+            "org_id": org_id,
+            "role": role,
+            "invite_id": invite_id,
+            "created_at": now,
+        },
     )
 
 
 async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
     """(id, display_name, language, status) or None: a plain row, no ORM identity map."""
-    table = Person.__table__
-    query = select(table.c.id, table.c.display_name, table.c.language, table.c.status).where(
-        table.c.tg_user_id == tg_user_id
-    )
     connection = await session.connection()
-    return (await connection.execute(query)).first()
+    return (await connection.execute(_SUMMARY, {"tg_user_id": tg_user_id})).first()
 
 
 async def set_language(session: AsyncSession, person_id: int, language: str) -> None:

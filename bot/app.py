@@ -13,7 +13,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.clock import Clock
-from bot.handlers import get_routers
+from bot.handlers import get_switchboard
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
@@ -104,5 +104,5 @@ def build_app(
     flood = FloodMiddleware(limit=flood_limit)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)
-    dispatcher.include_routers(*get_routers(settings))
+    dispatcher.include_router(get_switchboard(settings))
     return App(settings, database, clock, catalogues, directory, storage, dispatcher)

@@ -24,3 +24,10 @@ def get_routers(settings: Settings) -> list[Router]:
 
     tables = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
     return [module.router.build() for module in tables]
+
+
+def get_switchboard(settings: Settings) -> Router:
+    """The routers of `get_routers` behind one switchboard that skips those that can't match."""
+    from bot.handlers.routes import Switchboard
+
+    return Switchboard(get_routers(settings))

@@ -1,8 +1,9 @@
-"""Declare handlers at import, build fresh routers on demand.
+"""Declare handlers at import, build fresh routers on demand, and route updates quickly.
 
 aiogram attaches a router to one parent only, and tests build many
 dispatchers, so feature modules record their handlers in a `Routes` table
-and `get_routers` builds new routers from the tables each time.
+and `get_routers` builds new routers from the tables each time. The
+`Switchboard` holds them and tries only those that could take an update.
 """
 
 from __future__ import annotations
@@ -11,6 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from aiogram import Router
+from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.types import CallbackQuery, Message, TelegramObject
+
+from bot.filters import CommandText
 
 Handler = Callable[..., Any]
 
@@ -44,3 +52,88 @@ class Routes:
         for kind, handler, filters in self.entries:
             getattr(router, kind).register(handler, *filters)
         return router
+
+
+# --------------------------------------------------------------------------------------------
+# The switchboard: try only the routers that could take an update
+
+
+ANY = None  # a handler whose filters say nothing indexable: it may take anything
+COMMAND_ANY = "/*"  # text starting with "/" (CommandText)
+NOT_COMMAND = "-"  # anything else: plain text, files, stickers (CommandText(expected=False))
+
+
+def handler_keys(handler: HandlerObject) -> frozenset[str] | None:
+    """The index keys a handler can match, from its filters; ANY when they do not say."""
+    for filter_object in handler.filters or ():
+        spec = filter_object.callback
+        if isinstance(spec, Command):
+            if not all(isinstance(c, str) for c in spec.commands):
+                return ANY
+            return frozenset(p + c.casefold() for p in spec.prefix for c in spec.commands)
+        if isinstance(spec, CommandText):
+            return frozenset({COMMAND_ANY if spec.expected else NOT_COMMAND})
+        if isinstance(spec, CallbackQueryFilter):
+            return frozenset({"cb:" + spec.callback_data.__prefix__})
+    return ANY
+
+
+def observer_keys(router: Router, update_type: str) -> frozenset[str] | None:
+    """Union of the keys of a router's handlers for one update type (empty: none at all)."""
+    keys: set[str] = set()
+    for handler in router.observers[update_type].handlers:
+        found = handler_keys(handler)
+        if found is ANY:
+            return ANY
+        keys |= found
+    return frozenset(keys)
+
+
+def message_keys(message: Message) -> frozenset[str]:
+    text = message.text or message.caption or ""
+    keys = {COMMAND_ANY if (message.text or "").startswith("/") else NOT_COMMAND}
+    words = text.split(maxsplit=1)  # as aiogram's Command filter reads a command
+    if words:
+        first = words[0]
+        keys.add(first[0] + first[1:].partition("@")[0].casefold())
+    return frozenset(keys)
+
+
+def callback_keys(query: CallbackQuery) -> frozenset[str]:
+    prefix = (query.data or "").partition(":")[0]
+    return frozenset({"cb:" + prefix})
+
+
+INDEXED = {"message": message_keys, "callback_query": callback_keys}
+
+
+class Switchboard(Router):
+    """Holds the feature routers and, for messages and button presses, skips those none of
+    whose handlers could match (by command, callback prefix, command-or-not).
+
+    aiogram tries every router in turn, and each try costs middleware wrapping and filter
+    calls; with a dozen routers that was a large share of an update's time. The index
+    only ever skips a router that would have declined: filters still decide.
+    """
+
+    def __init__(self, routers: list[Router]) -> None:
+        super().__init__(name="switchboard")
+        self.include_routers(*routers)
+        self._index = {
+            update_type: [(router, observer_keys(router, update_type)) for router in routers]
+            for update_type in INDEXED
+        }
+
+    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
+        index = self._index.get(update_type)
+        if index is None:
+            return await super().propagate_event(update_type, event, **kwargs)
+        keys = INDEXED[update_type](event)  # type: ignore[arg-type]
+        kwargs.update(event_router=self)
+        for router, router_keys in index:
+            if router_keys is not ANY and not (router_keys & keys):
+                continue
+            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                return response
+        return UNHANDLED

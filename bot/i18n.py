@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Callable, Hashable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -29,7 +30,17 @@ DATETIME_PATTERNS = {"vi": "HH:mm d/M/yyyy", "en": "d MMM yyyy, HH:mm"}
 
 
 class Catalogues(I18n):
-    """aiogram's I18n, fed from `.po` files compiled in memory."""
+    """aiogram's I18n, fed from `.po` files compiled in memory.
+
+    It also keeps what is built from the texts and asked for again and again
+    (keyboards, command menus): those are Telegram objects, costly to validate.
+    """
+
+    MADE_LIMIT = 4096
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.made: dict[Hashable, Any] = {}
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         found: dict[str, gettext.GNUTranslations] = {}
@@ -81,6 +92,19 @@ class Renderer:
             return text.sep.join(self(part) for part in text.parts)
         template = self.catalogues.gettext(text.msgid, locale=self.locale)
         return template.format(**{k: self.value(v) for k, v in text.params.items()})
+
+    def made(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        """`build()` for this language, made once: the result must not be changed later."""
+        made = getattr(self.catalogues, "made", None)
+        if made is None:
+            return build()
+        full_key = (self.locale, key)
+        found = made.get(full_key)
+        if found is None:
+            if len(made) >= Catalogues.MADE_LIMIT:
+                made.clear()
+            found = made[full_key] = build()
+        return found
 
     def value(self, value: Any) -> str:
         if isinstance(value, T | Plain | Joined):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import suppress
 from typing import Any
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
@@ -58,18 +60,23 @@ def parse_state(raw: str | None, data: dict[str, Any]) -> engine.State | None:
 def keyboard(reply: Reply, render: Renderer) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
-    rows = [
-        [
-            InlineKeyboardButton(
-                text=render(choice.label),
-                callback_data=FlowCallback(
-                    v=VERSION, flow=reply.flow, step=reply.step, key=choice.key
-                ).pack(),
-            )
+    labels = tuple((choice.key, render(choice.label)) for choice in reply.choices)
+
+    def build() -> InlineKeyboardMarkup:
+        rows = [
+            [
+                InlineKeyboardButton(
+                    text=label,
+                    callback_data=FlowCallback(
+                        v=VERSION, flow=reply.flow, step=reply.step, key=key
+                    ).pack(),
+                )
+            ]
+            for key, label in labels
         ]
-        for choice in reply.choices
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)
+        return InlineKeyboardMarkup(inline_keyboard=rows)
+
+    return render.made(("keyboard", reply.flow, reply.step, labels), build)
 
 
 def message_input(message: Message) -> Input:
@@ -101,14 +108,27 @@ def message_input(message: Message) -> Input:
 
 
 class Conversation:
-    """One person's chat: begin a flow, feed it input, show what it says."""
+    """One person's chat: begin a flow, feed it input, show what it says.
 
-    def __init__(self, bot: Bot, chat_id: int, state: FSMContext, data: dict[str, Any]) -> None:
+    `pressed` is the message whose button was just pressed: the first thing the flow
+    says replaces it (its text and buttons), so the chat reads as one card moving
+    forward and no old buttons are left behind. Anything more is sent as new messages.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        chat_id: int,
+        state: FSMContext,
+        data: dict[str, Any],
+        pressed: Message | None = None,
+    ) -> None:
         self.bot = bot
         self.chat_id = chat_id
         self.state = state
         self.data = data
         self.render: Renderer = data["render"]
+        self.pressed = pressed
 
     async def begin(self, flow: Flow, flow_data: dict[str, Any], at: str | None = None) -> None:
         await self._apply(flow, engine.start(flow, flow_data, at))
@@ -142,9 +162,28 @@ class Conversation:
                 self.render = Renderer(self.render.catalogues, effect.language, self.render.zone)
                 self.data["render"] = self.render
             elif isinstance(effect, Reply):
-                await send_long(
-                    self.bot, self.chat_id, self.render(effect.text), keyboard(effect, self.render)
-                )
+                text, markup = self.render(effect.text), keyboard(effect, self.render)
+                if not await self._replace_pressed(text, markup):
+                    await send_long(self.bot, self.chat_id, text, markup)
+        if self.pressed is not None:  # nothing replaced it: at least take its buttons away
+            pressed, self.pressed = self.pressed, None
+            with suppress(TelegramBadRequest):
+                await pressed.edit_reply_markup(reply_markup=None)
+
+    async def _replace_pressed(self, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+        pressed, self.pressed = self.pressed, None
+        if pressed is None or len(text) > TEXT_LIMIT or pressed.text is None:
+            if pressed is not None:
+                with suppress(TelegramBadRequest):
+                    await pressed.edit_reply_markup(reply_markup=None)
+            return False
+        try:
+            await self.bot.edit_message_text(
+                text=text, chat_id=self.chat_id, message_id=pressed.message_id, reply_markup=markup
+            )
+        except TelegramBadRequest as problem:  # too old, deleted, or already showing this
+            return "not modified" in str(problem)
+        return True
 
 
 async def send_long(

@@ -32,11 +32,12 @@ async def pressed(
         await query.answer(render(STALE), show_alert=True)
         return
     await query.answer()
-    if current.step == callback_data.step and isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    pressed = query.message if isinstance(query.message, Message) else None
+    if current.step != callback_data.step:  # an older step's button: that card stays as it is
+        pressed = None
     data.update(state=state, bot=bot)
     chat_id = query.message.chat.id if query.message else query.from_user.id
-    chat = Conversation(bot, chat_id, state, data)
+    chat = Conversation(bot, chat_id, state, data, pressed=pressed)
     await chat.feed(current, Pick(callback_data.step, callback_data.key))
 
 

@@ -12,10 +12,13 @@ from bot.settings import LANGUAGES
 
 
 def menu(roles: frozenset[str], superadmin: bool, render: Renderer) -> list[BotCommand]:
-    return [
-        BotCommand(command=spec.name, description=render(spec.description))
-        for spec in commands_for(roles, superadmin)
-    ]
+    def build() -> tuple[BotCommand, ...]:
+        return tuple(
+            BotCommand(command=spec.name, description=render(spec.description))
+            for spec in commands_for(roles, superadmin)
+        )
+
+    return list(render.made(("menu", roles, superadmin), build))
 
 
 async def set_default_menus(bot: Bot, render_for: dict[str, Renderer], default: str) -> None:

@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.support.botapi import FakeBotApi, FakeUser
-from tests.support.botapi_state import JSON
+from tests.support.botapi_state import JSON, NEW_CONTENT
 
 HOCVUSO = Path(sys.executable).parent / "hocvuso"
 TOKEN = "987654:E2E-fake-token-not-real"
@@ -45,8 +45,9 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def fresh(message: JSON) -> bool:
-    """A newly sent message (not an edit of an older one, such as removing its buttons)."""
-    return "edit_date" not in message
+    """Something new to read: a newly sent message, or one edited to new text (a flow's card
+    moving to its next question), not an edit that only took buttons away."""
+    return "edit_date" not in message or bool(message.get(NEW_CONTENT))
 
 
 def text_of(message: JSON) -> str:

@@ -112,9 +112,12 @@ async def test_teacher_invites_a_parent_with_a_qr_code(world: World) -> None:
     pressed = api.press(teacher, which, api.button(which, "10A2"))
     alert = await api.wait_for_answer(pressed, timeout=REPLY_TIMEOUT)
     assert not alert.get("show_alert"), alert
-    answer = await bot.wait(
-        teacher.id, lambda m: fresh(m) and m["message_id"] > which["message_id"], since_now=False
-    )
+
+    def after_which(m: dict) -> bool:  # the next card: a new message, or `which` edited
+        newer = m["message_id"] > which["message_id"]
+        return fresh(m) and (newer or (m["message_id"] == which["message_id"] and "edit_date" in m))
+
+    answer = await bot.wait(teacher.id, after_which, since_now=False)
     if "photo" not in answer:  # several roles possible here: "who is the invite for?"
         answer = await bot.tap(teacher, answer, "parent", lambda m: fresh(m) and "photo" in m)
     caption = text_of(answer)

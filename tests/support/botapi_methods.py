@@ -238,7 +238,7 @@ def _edit(state: BotApiState, p: JSON, changes: JSON, needs: tuple[str, ...], ab
             message[k] = v
     state.set_markup(key, new_markup)
     message["edit_date"] = int(time.time())
-    state.emit(key)
+    state.emit(key, new_content=bool(changes))
     return copy.deepcopy(message)
 
 

@@ -396,9 +396,17 @@ class BotApiState:
             snapshot["reply_markup"] = copy.deepcopy(self.raw_markup[key])
         return snapshot
 
-    def emit(self, key: tuple[int, int]) -> None:
-        self.events.setdefault(key[0], []).append(self.view(key))
+    def emit(self, key: tuple[int, int], new_content: bool = False) -> None:
+        """Record a send or edit. `new_content` marks an edit that changed what the message
+        says (not only its buttons), kept in the snapshot as the test-side key NEW_CONTENT."""
+        snapshot = self.view(key)
+        if new_content:
+            snapshot[NEW_CONTENT] = True
+        self.events.setdefault(key[0], []).append(snapshot)
         self.message_signal.notify()
+
+
+NEW_CONTENT = "_new_content"  # not Telegram's: only in the snapshots tests look at
 
 
 def _with_caption(content: JSON, caption: str | None) -> JSON:

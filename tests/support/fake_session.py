@@ -78,20 +78,24 @@ class FakeSession(BaseSession):
 
     # what tests look at ------------------------------------------------------
 
-    def sent(self, chat_id: int | None = None) -> list[SendMessage | SendPhoto | SendDocument]:
+    def sent(
+        self, chat_id: int | None = None
+    ) -> list[SendMessage | SendPhoto | SendDocument | EditMessageText]:
+        """What the person was shown, in order: new messages, and cards edited to new text."""
         return [
             m
             for m in self.requests
-            if isinstance(m, SendMessage | SendPhoto | SendDocument)
+            if isinstance(m, SendMessage | SendPhoto | SendDocument | EditMessageText)
             and (chat_id is None or m.chat_id == chat_id)
         ]
 
     def texts(self, chat_id: int | None = None) -> list[str]:
         return [
-            m.text if isinstance(m, SendMessage) else (m.caption or "") for m in self.sent(chat_id)
+            m.text if isinstance(m, SendMessage | EditMessageText) else (m.caption or "")
+            for m in self.sent(chat_id)
         ]
 
-    def last(self, chat_id: int) -> SendMessage | SendPhoto:
+    def last(self, chat_id: int) -> SendMessage | SendPhoto | SendDocument | EditMessageText:
         sent = self.sent(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]

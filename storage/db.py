@@ -33,14 +33,12 @@ def is_sqlite(url: str) -> bool:
 def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """An engine with the pragmas and pool this project relies on."""
     if is_sqlite(url):
-        path = make_url(url).database or ""
         engine = create_async_engine(
-            url,
+            sqlite_inline.inline_url(url),
             echo=echo,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
-            async_creator=sqlite_inline.creator(path),
         )
         _sqlite_pragmas(engine)
         return engine

@@ -4,8 +4,15 @@ aiosqlite runs each call in a worker thread: a statement costs four thread
 round trips (cursor, execute, fetch, close), about half a millisecond before
 SQLite does any work, and the bot's single connection serialises them all.
 SQLite itself answers in tens of microseconds from the page cache (WAL mode,
-synchronous=NORMAL), so this driver calls it directly and hands SQLAlchemy
-coroutines that are already done.
+synchronous=NORMAL), so this dialect calls the standard `sqlite3` module
+directly.
+
+It is SQLAlchemy's own pysqlite dialect, declared usable from the asyncio
+engine: the engine runs each call in a greenlet as usual, and the driver calls
+inside it simply return. An "async" driver instead makes every cursor call a
+greenlet round trip back to the event loop, which cost more than SQLite's work
+(~100 us per statement). Waiting for the one pooled connection still yields to
+the loop (AsyncAdaptedQueuePool).
 
 The price: a call that must wait blocks the loop. Within the bot nothing waits
 (one pooled connection, one process), but an admin command writing to the same
@@ -16,115 +23,69 @@ of its transaction; `busy_timeout` caps that wait.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy import pool
+from sqlalchemy.dialects import registry
+from sqlalchemy.dialects.sqlite.base import SQLiteExecutionContext
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.util.concurrency import await_
+
 BUSY_TIMEOUT_S = 5.0
+DRIVER = "hocvuso_inline"
 
 
-class InlineCursor:
-    """An aiosqlite-shaped cursor whose coroutines finish without yielding."""
-
-    __slots__ = ("_cursor",)
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self._cursor = cursor
-
-    async def __aenter__(self) -> InlineCursor:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._cursor.close()
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        self._cursor.execute(sql, parameters)
-        return self
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> InlineCursor:
-        self._cursor.executemany(sql, rows)
-        return self
-
-    async def fetchall(self) -> list[Any]:
-        return self._cursor.fetchall()
-
-    async def fetchone(self) -> Any:
-        return self._cursor.fetchone()
-
-    async def fetchmany(self, size: int | None = None) -> list[Any]:
-        return self._cursor.fetchmany(size or self._cursor.arraysize)
-
-    async def close(self) -> None:
-        self._cursor.close()
-
-    async def nextset(self) -> None:
-        return None
-
-    async def setinputsizes(self, *sizes: Any) -> None:
-        return None
-
-    @property
-    def description(self) -> Any:
-        return self._cursor.description
-
-    @property
-    def rowcount(self) -> int:
-        return self._cursor.rowcount
-
-    @property
-    def lastrowid(self) -> int | None:
-        return self._cursor.lastrowid
-
-    @property
-    def arraysize(self) -> int:
-        return self._cursor.arraysize
-
-    @arraysize.setter
-    def arraysize(self, value: int) -> None:
-        self._cursor.arraysize = value
+async def _done() -> None:
+    return None
 
 
-class InlineConnection:
-    """An aiosqlite-shaped connection over a plain sqlite3 connection."""
-
-    def __init__(self, connection: sqlite3.Connection) -> None:
-        self._conn = connection
-        self._connection = connection  # SQLAlchemy checks this is still set
-
-    def cursor(self) -> InlineCursor:
-        return InlineCursor(self._conn.cursor())
-
-    async def execute(self, sql: str, parameters: Sequence[Any] = ()) -> InlineCursor:
-        return InlineCursor(self._conn.execute(sql, parameters))
-
-    async def commit(self) -> None:
-        self._conn.commit()
-
-    async def rollback(self) -> None:
-        self._conn.rollback()
-
-    async def close(self) -> None:
-        self._conn.close()
-
-    def stop(self) -> None:
-        self._conn.close()
-
-    async def create_function(self, *args: Any, **kwargs: Any) -> None:
-        self._conn.create_function(*args, **kwargs)
-
-    @property
-    def isolation_level(self) -> str | None:
-        return self._conn.isolation_level
+class InlineCursor(sqlite3.Cursor):
+    async def _async_soft_close(self) -> None:
+        """Called by the asyncio result wrapper; rows stay readable, fetched inline."""
 
 
-def creator(path: str):  # type: ignore[no-untyped-def]
-    """The `async_creator` for `create_async_engine`: one inline connection to `path`."""
+class InlineConnection(sqlite3.Connection):
+    def cursor(self, factory: Any = InlineCursor) -> Any:  # type: ignore[override]
+        return super().cursor(factory)
 
-    async def connect() -> InlineConnection:
-        connection = sqlite3.connect(
-            path,
-            timeout=BUSY_TIMEOUT_S,
-            detect_types=sqlite3.PARSE_DECLTYPES | sqlite3.PARSE_COLNAMES,
-        )
-        return InlineConnection(connection)
 
-    return connect
+class InlineExecutionContext(SQLiteExecutionContext):
+    def pre_exec(self) -> None:
+        # AsyncConnection.execute insists that a statement awaited something (its guard
+        # against blocking drivers used by mistake). One finished coroutine per statement
+        # satisfies it for a few microseconds; SQLite's own call follows inline.
+        await_(_done())
+        super().pre_exec()
+
+
+class InlineSQLiteDialect(SQLiteDialect_pysqlite):
+    """pysqlite, for `create_async_engine`: `sqlite+hocvuso_inline:///path`."""
+
+    driver = DRIVER
+    is_async = True
+    supports_statement_cache = True
+    execution_ctx_cls = InlineExecutionContext
+
+    @classmethod
+    def get_pool_class(cls, url: URL) -> type[pool.Pool]:
+        if cls._is_url_file_db(url):
+            return pool.AsyncAdaptedQueuePool
+        return pool.StaticPool
+
+    def create_connect_args(self, url: URL) -> Any:
+        args, kwargs = super().create_connect_args(url)
+        kwargs.setdefault("timeout", BUSY_TIMEOUT_S)
+        kwargs["check_same_thread"] = False  # created and used on the loop's thread; closed anywhere
+        kwargs["factory"] = InlineConnection
+        return args, kwargs
+
+
+registry.register(f"sqlite.{DRIVER}", __name__, "InlineSQLiteDialect")
+
+
+def inline_url(url: str | URL) -> URL:
+    """The same SQLite database, through this dialect (whatever driver the URL names)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername=f"sqlite+{DRIVER}")

@@ -89,7 +89,8 @@ class BenchmarkFailure(Exception):
 
 
 class MemorySession(BaseSession):
-    """Answers like Telegram without the network. Counts calls; keeps the last text per chat."""
+    """Answers like Telegram without the network. Counts calls; keeps the last text shown
+    per chat (sent, or edited into a card)."""
 
     def __init__(self, latency: float = 0.0) -> None:
         super().__init__()
@@ -121,7 +122,10 @@ class MemorySession(BaseSession):
         if isinstance(method, SendMessage):
             self.last_text[int(method.chat_id)] = method.text
             return self._message(method.chat_id, text=method.text, reply_markup=method.reply_markup)
-        if isinstance(method, EditMessageReplyMarkup | EditMessageText):
+        if isinstance(method, EditMessageText):  # a card moved on to new text: shown too
+            self.last_text[int(method.chat_id or 0)] = method.text
+            return self._message(method.chat_id or 0, message_id=method.message_id)
+        if isinstance(method, EditMessageReplyMarkup):
             return self._message(method.chat_id or 0, message_id=method.message_id)
         raise BenchmarkFailure(f"MemorySession does not answer {type(method).__name__}")
 
@@ -393,7 +397,7 @@ async def setup_full(workdir: Path) -> Setup:
     await uow.finish()
     bot, session = _bot()
     app = build_app(settings, database, clock, BOT_USER.username or "")
-    await app.storage.preload()  # as `hocvuso run` does at start
+    await app.preload()  # as `hocvuso run` does at start
     welcome = f"Lan {TIMED_USERS}"  # the kept Telegram name is in the welcome text
 
     async def check(people: int) -> str:

@@ -39,6 +39,18 @@ class App:
     storage: BaseStorage
     dispatcher: Dispatcher
 
+    async def preload(self) -> None:
+        """With one worker (no Redis), read open conversations and the ids of known
+        people once at start, so that later misses need no query."""
+        if isinstance(self.storage, DatabaseStorage):
+            conversations = await self.storage.preload()
+            uow = self.database.unit_of_work()
+            try:
+                people = await self.directory.preload(uow)
+            finally:
+                await uow.finish()
+            log.info("preloaded %d conversations, %d people", conversations, people)
+
 
 def make_bot(settings: Settings, token: str | None = None) -> Bot:
     session = (

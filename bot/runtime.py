@@ -16,7 +16,6 @@ from bot.i18n import Renderer
 from bot.services import campaigns
 from bot.settings import LANGUAGES, Settings
 from storage import migrate
-from storage.conversation import DatabaseStorage
 from storage.db import Database
 
 log = logging.getLogger("hocvuso")
@@ -52,8 +51,7 @@ async def prepare(settings: Settings, bot: Bot) -> App:
         raise
     me = await bot.get_me()
     app = build_app(settings, database, clock, me.username or settings.bot_username or "")
-    if isinstance(app.storage, DatabaseStorage):
-        await app.storage.preload()
+    await app.preload()
     renderers = {lang: Renderer(app.catalogues, lang, settings.zone) for lang in LANGUAGES}
     await set_default_menus(bot, renderers, settings.default_language)
     log.info("bot @%s ready (database %s)", me.username, database.dialect)

@@ -79,6 +79,15 @@ async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
     return (await connection.execute(_SUMMARY, {"tg_user_id": tg_user_id})).first()
 
 
+async def all_tg_ids(session: AsyncSession) -> set[int]:
+    """The Telegram id of everyone the bot knows (forgotten people have none)."""
+    connection = await session.connection()
+    rows = await connection.execute(
+        select(_people.c.tg_user_id).where(_people.c.tg_user_id.is_not(None))
+    )
+    return {tg_id for (tg_id,) in rows}
+
+
 async def set_language(session: AsyncSession, person_id: int, language: str) -> None:
     await session.execute(update(Person).where(Person.id == person_id).values(language=language))
 

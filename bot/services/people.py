@@ -45,12 +45,25 @@ _MISSING = object()
 
 
 class Directory:
-    """tg user id → PersonView (or None for strangers), cached."""
+    """tg user id → PersonView (or None for strangers), cached.
+
+    With one worker (`ttl` None) and after `preload`, it also knows every Telegram id
+    that belongs to a person, so a stranger's first message needs no query: only
+    enrolment creates people, and it tells the directory (`put`).
+    """
 
     def __init__(self, ttl: float | None = None, max_entries: int = 200_000) -> None:
         self._ttl = ttl
         self._max = max_entries
         self._entries: dict[int, tuple[float, PersonView | None]] = {}
+        self._known: set[int] | None = None  # every person's tg id, once preloaded
+
+    async def preload(self, uow: UnitOfWork) -> int:
+        """Learn which Telegram ids are people (one worker only); returns how many."""
+        if self._ttl is not None:
+            return 0
+        self._known = await people.all_tg_ids(uow.session)
+        return len(self._known)
 
     async def get(self, uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
         cached = self._entries.get(tg_user_id, _MISSING)
@@ -58,6 +71,8 @@ class Directory:
             stamp, view = cached  # type: ignore[misc]
             if self._ttl is None or time.monotonic() - stamp < self._ttl:
                 return view
+        if self._known is not None and tg_user_id not in self._known:
+            return None
         view = await load_view(uow, tg_user_id)
         if view is None and self._ttl is not None:
             return None  # another worker may enrol them any moment: don't remember strangers
@@ -68,6 +83,8 @@ class Directory:
 
     def put(self, view: PersonView) -> None:
         self._entries[view.tg_user_id] = (time.monotonic(), view)
+        if self._known is not None:
+            self._known.add(view.tg_user_id)
 
     def invalidate(self, tg_user_id: int) -> None:
         self._entries.pop(tg_user_id, None)

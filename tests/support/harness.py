@@ -25,7 +25,6 @@ from bot.clock import FixedClock
 from bot.services import campaigns, invites
 from bot.settings import Settings
 from storage import migrate, org_units
-from storage.conversation import DatabaseStorage
 from storage.db import Database
 from tests.support.fake_session import BOT_USER, FakeSession
 
@@ -68,8 +67,7 @@ class Harness:
         session = FakeSession()
         bot = Bot("42:TEST", session=session)
         app = build_app(config, database, clock, BOT_USER.username or "")
-        if isinstance(app.storage, DatabaseStorage):
-            await app.storage.preload()
+        await app.preload()
         return cls(app, bot, session, clock)
 
     async def close(self) -> None:

@@ -18,6 +18,10 @@ from storage import audit, invites, org_units, people
 from storage.db import UnitOfWork
 from storage.models import Invite
 
+# Joining in these roles grants access to others' data: it goes to the audit log. Parents'
+# and students' joins are recorded by their membership row (invite and time) alone.
+STAFF_ROLES = frozenset({"staff", "principal", "dept_admin"})
+
 
 @dataclass(frozen=True)
 class InvitePreview:
@@ -145,15 +149,16 @@ async def join(
     await people.add_membership(
         uow.session, view.id, found.org_id, found.role, found.invite_id, now
     )
-    await audit.record(
-        uow.session,
-        now,
-        tg_user_id,
-        "join",
-        f"org:{found.org_id}",
-        role=found.role,
-        invite=found.invite_id,
-    )
+    if found.role in STAFF_ROLES:  # a granted privilege; a family's join is its membership row
+        await audit.record(
+            uow.session,
+            now,
+            tg_user_id,
+            "join",
+            f"org:{found.org_id}",
+            role=found.role,
+            invite=found.invite_id,
+        )
     view = replace(view, memberships=(*view.memberships, found.membership))
     return Joined(found, view, new_person=known is None, new_membership=True)
 

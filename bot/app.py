@@ -20,7 +20,7 @@ from bot.middlewares.flood import FloodMiddleware
 from bot.middlewares.locale import LocaleMiddleware
 from bot.middlewares.people import PersonMiddleware
 from bot.services.campaigns import ActiveCampaign
-from bot.services.enrolment import PreviewCache
+from bot.services.enrolment import Joiner, PreviewCache
 from bot.services.people import Directory
 from bot.settings import Settings
 from storage.conversation import DatabaseStorage
@@ -101,6 +101,7 @@ def build_app(
         bot_username=bot_username,
         campaign=ActiveCampaign(),
         previews=PreviewCache(),
+        joiner=Joiner(database),
     )
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)

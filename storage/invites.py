@@ -54,15 +54,18 @@ _CONSUME = (
     .where(
         _table.c.id == bindparam("invite_id"),
         _table.c.revoked.is_(False),
-        or_(_table.c.max_uses.is_(None), _table.c.uses < _table.c.max_uses),
+        or_(_table.c.max_uses.is_(None), _table.c.uses + bindparam("count") <= _table.c.max_uses),
         or_(_table.c.expires_at.is_(None), _table.c.expires_at > bindparam("now")),
     )
-    .values(uses=_table.c.uses + 1)
+    .values(uses=_table.c.uses + bindparam("count"))
 )
 
 
-async def consume(session: AsyncSession, invite_id: int, now: datetime) -> bool:
-    """Count one use if the invite is still good; False when it is not (raced or expired)."""
+async def consume(session: AsyncSession, invite_id: int, now: datetime, count: int = 1) -> bool:
+    """Count `count` uses if the invite still allows them all; False when it does not
+    (used up meanwhile, expired or revoked), and then nothing is counted."""
     connection = await session.connection()
-    result = await connection.execute(_CONSUME, {"invite_id": invite_id, "now": now})
+    result = await connection.execute(
+        _CONSUME, {"invite_id": invite_id, "now": now, "count": count}
+    )
     return result.rowcount == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from storage.models import ConversationState, Membership, OrgUnit, Person, Repor
 
 _people = Person.__table__
 # Hot-path statements are built once: building one costs more than SQLite takes to run it.
-_CREATE = insert(_people).returning(_people.c.id)
+_CREATE_MANY = insert(_people).returning(_people.c.id, sort_by_parameter_order=True)
 _ADD_MEMBERSHIP = insert(Membership.__table__)
 _SUMMARY = select(_people.c.id, _people.c.display_name, _people.c.language, _people.c.status).where(
     _people.c.tg_user_id == bindparam("tg_user_id")
@@ -33,43 +34,49 @@ async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membe
     return [(m, o) for m, o in (await session.execute(query)).all()]
 
 
-async def create(
-    session: AsyncSession, tg_user_id: int, name: str, language: str, now: datetime
-) -> int:
-    """A new person with their consent time; returns the id."""
+async def create_many(
+    session: AsyncSession, rows: Sequence[tuple[int, str, str, datetime]]
+) -> list[int]:
+    """New people (tg id, name, language, consent time), in one statement; their ids in order."""
+    if not rows:
+        return []
     connection = await session.connection()
     result = await connection.execute(
-        _CREATE,
-        {
-            "tg_user_id": tg_user_id,
-            "display_name": name,
-            "language": language,
-            "consent_at": now,
-            "status": "active",
-            "created_at": now,
-        },
+        _CREATE_MANY,
+        [
+            {
+                "tg_user_id": tg_user_id,
+                "display_name": name,
+                "language": language,
+                "consent_at": now,
+                "status": "active",
+                "created_at": now,
+            }
+            for tg_user_id, name, language, now in rows
+        ],
     )
-    return int(result.scalar_one())
+    return [int(person_id) for person_id in result.scalars()]
 
 
-async def add_membership(
-    session: AsyncSession,
-    person_id: int,
-    org_id: int,
-    role: str,
-    invite_id: int | None,
-    now: datetime,
+async def add_memberships(
+    session: AsyncSession, rows: Sequence[tuple[int, int, str, int | None, datetime]]
 ) -> None:
+    """Memberships (person, org, role, invite, time), in one statement."""
+    if not rows:
+        return
     connection = await session.connection()
     await connection.execute(
         _ADD_MEMBERSHIP,
-        {
-            "person_id": person_id,
-            "org_id": org_id,
-            "role": role,
-            "invite_id": invite_id,
-            "created_at": now,
-        },
+        [
+            {
+                "person_id": person_id,
+                "org_id": org_id,
+                "role": role,
+                "invite_id": invite_id,
+                "created_at": now,
+            }
+            for person_id, org_id, role, invite_id, now in rows
+        ],
     )
 
 

@@ -21,7 +21,7 @@ from bot.handlers.conversation import Conversation
 from bot.handlers.menus import set_person_menu
 from bot.handlers.routes import Routes
 from bot.services import enrolment
-from bot.services.enrolment import Joined
+from bot.services.enrolment import Joined, JoinRequest
 from bot.services.people import Directory, PersonView
 
 INVITE_PROBLEMS = {
@@ -103,15 +103,8 @@ async def join(data: dict[str, Any], code: str, name: str | None, language: str)
     user = data["event_from_user"]
     try:
         found = await enrolment.preview(data["uow"], code, data["now"], data["previews"])
-        joined = await enrolment.join(
-            data["uow"],
-            tg_user_id=user.id,
-            found=found,
-            known=data.get("person"),
-            name=name,
-            language=language,
-            now=data["now"],
-        )
+        request = JoinRequest(user.id, found, data.get("person"), name, language, data["now"])
+        joined = await data["joiner"].join(request, data["uow"])
     except InviteError as problem:
         data["previews"].drop(code)
         return Reply(INVITE_PROBLEMS[problem.reason])

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from aiogram.fsm.state import State
@@ -32,6 +33,7 @@ Entry = tuple[str | None, dict[str, Any]]
 EMPTY: Entry = (None, {})
 
 
+@lru_cache(maxsize=65_536)
 def key_string(key: StorageKey) -> str:
     thread, business = key.thread_id or "", key.business_connection_id or ""
     return f"{key.bot_id}:{key.chat_id}:{key.user_id}:{thread}:{business}:{key.destiny}"

@@ -76,7 +76,8 @@ class InlineSQLiteDialect(SQLiteDialect_pysqlite):
     def create_connect_args(self, url: URL) -> Any:
         args, kwargs = super().create_connect_args(url)
         kwargs.setdefault("timeout", BUSY_TIMEOUT_S)
-        kwargs["check_same_thread"] = False  # created and used on the loop's thread; closed anywhere
+        # Created and used on the event loop's thread; the pool may close it from another.
+        kwargs["check_same_thread"] = False
         kwargs["factory"] = InlineConnection
         return args, kwargs
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
+from functools import lru_cache
 from typing import Any
 
 from aiogram import Bot
@@ -29,6 +30,7 @@ from bot.flows.engine import (
     SetLanguage,
     TextInput,
 )
+from bot.flows.text import Plain
 from bot.handlers.callbacks import VERSION, FlowCallback
 from bot.i18n import Renderer
 
@@ -57,6 +59,12 @@ def parse_state(raw: str | None, data: dict[str, Any]) -> engine.State | None:
     return engine.State(flow, step, data)
 
 
+@lru_cache(maxsize=4096)
+def button_data(flow: str, step: str, key: str) -> str:
+    """The packed callback data of a flow's choice (validated and length-checked once)."""
+    return FlowCallback(v=VERSION, flow=flow, step=step, key=key).pack()
+
+
 def keyboard(reply: Reply, render: Renderer) -> InlineKeyboardMarkup | None:
     if not reply.choices:
         return None
@@ -66,16 +74,15 @@ def keyboard(reply: Reply, render: Renderer) -> InlineKeyboardMarkup | None:
         rows = [
             [
                 InlineKeyboardButton(
-                    text=label,
-                    callback_data=FlowCallback(
-                        v=VERSION, flow=reply.flow, step=reply.step, key=key
-                    ).pack(),
+                    text=label, callback_data=button_data(reply.flow, reply.step, key)
                 )
             ]
             for key, label in labels
         ]
         return InlineKeyboardMarkup(inline_keyboard=rows)
 
+    if any(isinstance(choice.label, Plain) for choice in reply.choices):
+        return build()  # labels from people's data (a name): one of a kind, not worth keeping
     return render.made(("keyboard", reply.flow, reply.step, labels), build)
 
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import Bot, F
+from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import CommandText, InFlow
 from bot.flows.engine import STALE, Pick
-from bot.handlers.callbacks import VERSION, FlowCallback
+from bot.handlers.callbacks import FlowButton, FlowCallback
 from bot.handlers.conversation import FLOWS, Conversation, message_input, parse_state
 from bot.handlers.routes import Routes
 
 router = Routes("flow")
 
 
-@router.callback_query(FlowCallback.filter(F.v == VERSION))
+@router.callback_query(FlowButton())
 async def pressed(
     query: CallbackQuery,
     callback_data: FlowCallback,

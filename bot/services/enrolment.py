@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -48,9 +49,12 @@ class Joined:
     new_membership: bool
 
 
+CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 def looks_like_code(code: str) -> bool:
     """Start payloads are at most 64 of [A-Za-z0-9_-]; anything else is forged."""
-    return 0 < len(code) <= 64 and all((ch.isalnum() and ch.isascii()) or ch in "-_" for ch in code)
+    return CODE_SHAPE.fullmatch(code) is not None
 
 
 class PreviewCache:

@@ -13,7 +13,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.clock import Clock
-from bot.handlers import get_switchboard
+from bot.handlers import install_handlers
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
@@ -103,6 +103,7 @@ def build_app(
         previews=PreviewCache(),
         joiner=Joiner(database),
     )
+    install_handlers(dispatcher)  # before the message middlewares: it replaces the observers
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)
 
@@ -117,5 +118,4 @@ def build_app(
     flood = FloodMiddleware(limit=flood_limit)
     dispatcher.message.outer_middleware(flood)
     dispatcher.callback_query.outer_middleware(flood)
-    dispatcher.include_router(get_switchboard(settings))
     return App(settings, database, clock, catalogues, directory, storage, dispatcher)

@@ -8,12 +8,13 @@ and `get_routers` builds new routers from the tables each time. The
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiogram import Router
-from aiogram.dispatcher.event.bases import UNHANDLED
+from aiogram.dispatcher.event.bases import UNHANDLED, SkipHandler
 from aiogram.dispatcher.event.handler import HandlerObject
+from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -67,6 +68,9 @@ def handler_keys(handler: HandlerObject) -> frozenset[str] | None:
     """The index keys a handler can match, from its filters; ANY when they do not say."""
     for filter_object in handler.filters or ():
         spec = filter_object.callback
+        declared = getattr(spec, "index_keys", None)  # a filter of ours that says what it takes
+        if declared is not None:
+            return frozenset(declared)
         if isinstance(spec, Command):
             if not all(isinstance(c, str) for c in spec.commands):
                 return ANY
@@ -137,3 +141,62 @@ class Switchboard(Router):
             if response is not UNHANDLED:
                 return response
         return UNHANDLED
+
+
+class IndexedObserver(TelegramEventObserver):
+    """An observer that tries only the handlers whose index keys meet the event's.
+
+    Handlers are kept in registration order and filters still decide; the index only
+    skips handlers that would have declined. Used for messages and button presses on the
+    dispatcher itself, so an update crosses no nested routers at all.
+    """
+
+    def __init__(
+        self, router: Router, event_name: str, read_keys: Callable[[Any], frozenset[str]]
+    ) -> None:
+        super().__init__(router=router, event_name=event_name)
+        self._read_keys = read_keys
+        self._keys: dict[int, frozenset[str] | None] = {}
+
+    def register(self, callback: Any, *filters: Any, flags: Any = None, **kwargs: Any) -> Any:
+        registered = super().register(callback, *filters, flags=flags, **kwargs)
+        handler = self.handlers[-1]
+        self._keys[id(handler)] = handler_keys(handler)
+        return registered
+
+    async def trigger(self, event: TelegramObject, **kwargs: Any) -> Any:
+        keys = self._read_keys(event)
+        for handler in self.handlers:
+            wanted = self._keys.get(id(handler), ANY)
+            if wanted is not ANY and not (wanted & keys):
+                continue
+            kwargs["handler"] = handler
+            result, data = await handler.check(event, **kwargs)
+            if not result:
+                continue
+            kwargs.update(data)
+            try:
+                middlewares = self._resolve_middlewares()
+                if not middlewares:
+                    return await handler.call(event, **kwargs)
+                wrapped = self.outer_middleware.wrap_middlewares(middlewares, handler.call)
+                return await wrapped(event, kwargs)
+            except SkipHandler:
+                continue
+        return UNHANDLED
+
+
+def install(dispatcher: Router, tables: Sequence[Routes]) -> None:
+    """Register every table's handlers on `dispatcher` itself, behind indexed observers.
+
+    A table's router-level message filters (role gates) go in front of each of its
+    message handlers: the outcome is the same as a gated router that is skipped.
+    """
+    for update_type, read_keys in INDEXED.items():
+        observer = IndexedObserver(dispatcher, update_type, read_keys)
+        setattr(dispatcher, update_type, observer)
+        dispatcher.observers[update_type] = observer
+    for table in tables:
+        for kind, handler, filters in table.entries:
+            gate = table.message_filters if kind == "message" else ()
+            getattr(dispatcher, kind).register(handler, *gate, *filters)

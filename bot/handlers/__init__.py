@@ -1,4 +1,4 @@
-"""aiogram routers. Handlers parse, call a flow or a service, and render."""
+"""aiogram handlers. Handlers parse, call a flow or a service, and render."""
 
 from __future__ import annotations
 
@@ -10,11 +10,6 @@ from bot.settings import Settings
 
 if TYPE_CHECKING:
     from bot.handlers.routes import Routes
-
-
-def get_routers(settings: Settings) -> list[Router]:
-    """Every router, in the order they are tried. Role gates sit on the routers themselves."""
-    return [table.build() for table in route_tables()]
 
 
 def route_tables() -> list[Routes]:
@@ -43,8 +38,7 @@ def install_handlers(dispatcher: Router) -> None:
     install(dispatcher, route_tables())
 
 
-def get_switchboard(settings: Settings) -> Router:
-    """The routers of `get_routers` behind one switchboard that skips those that can't match."""
-    from bot.handlers.routes import Switchboard
-
-    return Switchboard(get_routers(settings))
+def get_routers(settings: Settings) -> list[Router]:
+    """A plain aiogram router per route table, role gates on the routers (no index).
+    The bot uses `install_handlers`; tests check that both answer alike."""
+    return [table.build() for table in route_tables()]

@@ -1,9 +1,12 @@
-"""Declare handlers at import, build fresh routers on demand, and route updates quickly.
+"""Declare handlers at import; install them on a dispatcher behind an index.
 
 aiogram attaches a router to one parent only, and tests build many
-dispatchers, so feature modules record their handlers in a `Routes` table
-and `get_routers` builds new routers from the tables each time. The
-`Switchboard` holds them and tries only those that could take an update.
+dispatchers, so feature modules record their handlers in a `Routes` table.
+`install` registers every table's handlers on the dispatcher itself, where an
+`IndexedObserver` tries only those whose command or callback prefix could
+match. Each nested router an update crosses costs middleware wrapping, root
+filter checks and a trigger, more than an echo bot's whole update.
+`Routes.build` still gives a plain router per table (tests compare the two).
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ class Routes:
 
 
 # --------------------------------------------------------------------------------------------
-# The switchboard: try only the routers that could take an update
+# The index: try only the handlers that could take an update
 
 
 ANY = None  # a handler whose filters say nothing indexable: it may take anything
@@ -82,17 +85,6 @@ def handler_keys(handler: HandlerObject) -> frozenset[str] | None:
     return ANY
 
 
-def observer_keys(router: Router, update_type: str) -> frozenset[str] | None:
-    """Union of the keys of a router's handlers for one update type (empty: none at all)."""
-    keys: set[str] = set()
-    for handler in router.observers[update_type].handlers:
-        found = handler_keys(handler)
-        if found is ANY:
-            return ANY
-        keys |= found
-    return frozenset(keys)
-
-
 def message_keys(message: Message) -> frozenset[str]:
     text = message.text or message.caption or ""
     keys = {COMMAND_ANY if (message.text or "").startswith("/") else NOT_COMMAND}
@@ -109,38 +101,6 @@ def callback_keys(query: CallbackQuery) -> frozenset[str]:
 
 
 INDEXED = {"message": message_keys, "callback_query": callback_keys}
-
-
-class Switchboard(Router):
-    """Holds the feature routers and, for messages and button presses, skips those none of
-    whose handlers could match (by command, callback prefix, command-or-not).
-
-    aiogram tries every router in turn, and each try costs middleware wrapping and filter
-    calls; with a dozen routers that was a large share of an update's time. The index
-    only ever skips a router that would have declined: filters still decide.
-    """
-
-    def __init__(self, routers: list[Router]) -> None:
-        super().__init__(name="switchboard")
-        self.include_routers(*routers)
-        self._index = {
-            update_type: [(router, observer_keys(router, update_type)) for router in routers]
-            for update_type in INDEXED
-        }
-
-    async def propagate_event(self, update_type: str, event: TelegramObject, **kwargs: Any) -> Any:
-        index = self._index.get(update_type)
-        if index is None:
-            return await super().propagate_event(update_type, event, **kwargs)
-        keys = INDEXED[update_type](event)  # type: ignore[arg-type]
-        kwargs.update(event_router=self)
-        for router, router_keys in index:
-            if router_keys is not ANY and not (router_keys & keys):
-                continue
-            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
-            if response is not UNHANDLED:
-                return response
-        return UNHANDLED
 
 
 class IndexedObserver(TelegramEventObserver):

@@ -69,11 +69,11 @@ class DatabaseStorage(BaseStorage):
         self._max_cached = max_cached
         self._cache: dict[str, Entry] = {}
         self._dirty: dict[str, tuple[int, Entry]] = {}
-        self._queued = 0  # writes accepted so far
-        self._stored = 0  # writes known durable
-        self._settled = asyncio.Condition()
+        # Resolved when the batch holding them is durable: writes not yet taken by the
+        # writer (`_pending`) and the batch being written (`_inflight`).
+        self._pending: asyncio.Future[None] | None = None
+        self._inflight: asyncio.Future[None] | None = None
         self._writer: asyncio.Task[None] | None = None
-        self._failure: BaseException | None = None
         self._complete = False  # the cache holds every stored row: a miss means empty
         self._upsert = _upsert(database.dialect)  # built once, reused by every batch
 
@@ -111,43 +111,47 @@ class DatabaseStorage(BaseStorage):
     # group commit ----------------------------------------------------------
 
     async def sync(self) -> None:
-        """Return once every write made before this call is in the database."""
-        target = self._queued
-        if self._stored >= target:
-            return
-        async with self._settled:
-            await self._settled.wait_for(lambda: self._stored >= target or self._failure)
-        if self._stored < target and self._failure is not None:
-            raise self._failure
+        """Return once every write made before this call is in the database; raise if the
+        batch holding them failed (the writer keeps them and tries again)."""
+        durable = self._pending or self._inflight  # the pending batch is written after
+        if durable is not None:
+            await asyncio.shield(durable)
 
     def _put(self, key: StorageKey, entry: Entry) -> None:
         name = key_string(key)
         self._cache[name] = entry
         self._dirty[name] = (key.user_id, entry)
-        self._queued += 1
+        loop = asyncio.get_running_loop()
+        if self._pending is None:
+            self._pending = loop.create_future()
         if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._write())
+            self._writer = loop.create_task(self._write())
 
     async def _write(self) -> None:
         while self._dirty:
             batch, self._dirty = self._dirty, {}
-            covered = self._queued
+            self._inflight, self._pending = self._pending, None
             try:
                 await self._store(batch)
             except Exception as exc:  # keep the changes and report to whoever waits
                 log.exception("conversation state: %d writes failed", len(batch))
                 for name, item in batch.items():
                     self._dirty.setdefault(name, item)
-                self._failure = exc
-                async with self._settled:
-                    self._settled.notify_all()
+                self._settle(exc)
                 await asyncio.sleep(0.5)
                 continue
-            self._failure = None
-            self._stored = covered
-            async with self._settled:
-                self._settled.notify_all()
+            self._settle(None)
         self._trim()
+
+    def _settle(self, failure: BaseException | None) -> None:
+        done, self._inflight = self._inflight, None
+        if done is None or done.done():
+            return
+        if failure is None:
+            done.set_result(None)
+        else:
+            done.set_exception(failure)
+            done.exception()  # retrieved here: nobody may be waiting for it
 
     async def _store(self, batch: dict[str, tuple[int, Entry]]) -> None:
         now = self._now()

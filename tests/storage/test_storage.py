@@ -212,3 +212,27 @@ async def test_conversation_writes_are_group_committed(db: Database) -> None:
     assert commits < 20, commits
     fresh = DatabaseStorage(db, lambda: NOW)
     assert {await fresh.get_state(key) for key in keys} == {"flow:x:y"}
+
+
+async def test_a_failed_state_write_is_reported_then_retried(db: Database) -> None:
+    storage = DatabaseStorage(db, lambda: NOW)
+    original = storage._store
+    failures = 1
+
+    async def flaky(batch):
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise RuntimeError("disk full")
+        await original(batch)
+
+    storage._store = flaky  # type: ignore[method-assign]
+    key = StorageKey(bot_id=42, chat_id=9, user_id=9)
+    await storage.set_state(key, "flow:onboarding:name")
+    with pytest.raises(RuntimeError, match="disk full"):
+        await storage.sync()  # the update that wrote it learns it is not durable
+    await storage.set_data(key, {"language": "en"})
+    await storage.sync()  # written after the retry: both changes are there
+    fresh = DatabaseStorage(db, lambda: NOW)
+    assert await fresh.get_state(key) == "flow:onboarding:name"
+    assert await fresh.get_data(key) == {"language": "en"}

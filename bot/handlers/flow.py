@@ -6,6 +6,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
+from aiogram.methods import AnswerCallbackQuery
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import CommandText, InFlow
@@ -31,7 +32,9 @@ async def pressed(
     if current is None or current.flow != callback_data.flow or current.flow not in FLOWS:
         await query.answer(render(STALE), show_alert=True)
         return
-    await query.answer()
+    # The method itself rather than query.answer(): that validates every optional field
+    # too, and this is the busiest call there is.
+    await bot(AnswerCallbackQuery(callback_query_id=query.id))
     pressed = query.message if isinstance(query.message, Message) else None
     if current.step != callback_data.step:  # an older step's button: that card stays as it is
         pressed = None

@@ -12,7 +12,7 @@ other; people run concurrently, at most ``--concurrency`` at a time (like pollin
           afterwards the memberships written through the timed invite must equal N.
 * echo  - a bare ``Dispatcher``: answers each message with its text, answers each query.
 * naive - echo plus one SQLAlchemy ``AsyncSession`` transaction per update (an upsert),
-          on the project's own SQLite engine (WAL, one pooled connection).
+          plain SQLAlchemy on aiosqlite (WAL, one pooled connection): the issue's reference.
 
 Each variant warms up on a separate invite/users, then is timed ``--repeats`` times on a
 fresh database; the best run is reported. Last, ``hocvuso run`` is started as a user
@@ -295,12 +295,23 @@ async def setup_echo(workdir: Path) -> Setup:
 
 
 async def setup_naive(workdir: Path) -> Setup:
-    from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, select
+    from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, event, func, select
     from sqlalchemy.dialects.sqlite import insert
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-    from storage.db import Database
+    # Plain SQLAlchemy on aiosqlite, as the reference: WAL, one pooled connection.
+    engine = create_async_engine(
+        f"sqlite+aiosqlite:///{workdir / 'naive.db'}", pool_size=1, max_overflow=0
+    )
 
-    database = Database(f"sqlite+aiosqlite:///{workdir / 'naive.db'}")
+    @event.listens_for(engine.sync_engine, "connect")
+    def _wal(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
     metadata = MetaData()
     seen = Table(
         "seen",
@@ -309,7 +320,7 @@ async def setup_naive(workdir: Path) -> Setup:
         Column("updates", Integer, nullable=False),
         Column("last", String(200), nullable=False),
     )
-    async with database.engine.begin() as connection:
+    async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
     bot, session = _bot()
     dispatcher = Dispatcher()
@@ -320,7 +331,7 @@ async def setup_naive(workdir: Path) -> Setup:
             index_elements=[seen.c.user_id],
             set_={"updates": seen.c.updates + 1, "last": statement.excluded["last"]},
         )
-        async with database.sessions() as db, db.begin():
+        async with sessions() as db, db.begin():
             await db.execute(statement)
 
     @dispatcher.message()
@@ -335,7 +346,7 @@ async def setup_naive(workdir: Path) -> Setup:
         await query.answer()
 
     async def check(people: int) -> str:
-        async with database.sessions() as db:
+        async with sessions() as db:
             rows, total = (
                 await db.execute(
                     select(func.count(), func.sum(seen.c.updates)).where(
@@ -349,7 +360,7 @@ async def setup_naive(workdir: Path) -> Setup:
 
     async def close() -> None:
         await bot.session.close()
-        await database.dispose()
+        await engine.dispose()
 
     return Setup(dispatcher, bot, session, "WARMUP", "TIMED", check, close)
 

@@ -103,31 +103,6 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
         assert await session.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
-async def test_staff_joins_are_audited(db: Database) -> None:
-    uow = db.unit_of_work()
-    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
-    invite = await invites.create(
-        uow.session,
-        org_id=leaf.id,
-        role="staff",
-        now=NOW,
-        expires_at=None,
-        max_uses=None,
-        created_by=None,
-    )
-    await uow.finish()
-    uow = db.unit_of_work()
-    found = await enrolment.preview(uow, invite.code, NOW)
-    await enrolment.join(
-        uow, tg_user_id=7, found=found, known=None, name="Cô Hoa", language="vi", now=NOW
-    )
-    await uow.finish()
-    async with db.transaction() as session:
-        entry = (await session.scalars(select(AuditEntry))).one()
-        assert (entry.actor_tg_id, entry.action, entry.target) == (7, "join", f"org:{leaf.id}")
-        assert entry.details == {"role": "staff", "invite": invite.id}
-
-
 async def test_forget_keeps_an_anonymous_membership(db: Database) -> None:
     uow = db.unit_of_work()
     leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)

@@ -212,7 +212,9 @@ async def drive(
 
     # The prebuilt traffic (thousands of parsed updates) is a fixture, not the bot's memory:
     # polling never holds it. Freezing it keeps the collector from walking it again and
-    # again during the run (about a tenth of the full bot's time otherwise), for every variant.
+    # again during the run (about a tenth of the full bot's time otherwise), for every
+    # variant. What the bot built at start is frozen too, as `hocvuso run` does
+    # (bot.runtime.settle_memory).
     gc.collect()
     gc.freeze()
     try:

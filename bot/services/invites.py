@@ -6,9 +6,6 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import qrcode
-from qrcode.image.pure import PyPNGImage
-
 from bot.errors import NotAllowed
 from bot.services.people import PersonView
 from storage import audit, invites, org_units
@@ -48,6 +45,9 @@ def deep_link(bot_username: str, code: str) -> str:
 
 
 def qr_png(link: str) -> bytes:
+    import qrcode  # only when an invite is made: an idle bot need not hold it
+    from qrcode.image.pure import PyPNGImage
+
     image = qrcode.make(link, box_size=8, border=2, image_factory=PyPNGImage)
     buffer = io.BytesIO()
     image.save(buffer)

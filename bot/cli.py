@@ -37,7 +37,10 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="the bot, long polling")
     commands.add_parser("webhook", help="the bot as a webhook server")
     db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
-    db.add_parser("upgrade", help="apply migrations")
+    upgrade = db.add_parser("upgrade", help="apply migrations, then refresh planner statistics")
+    upgrade.add_argument(
+        "--no-analyze", action="store_true", help="skip the statistics (the bot's own start)"
+    )
     org = commands.add_parser("org", help="organisation tree").add_subparsers(
         dest="action", required=True
     )
@@ -119,7 +122,8 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
         database = Database(settings.database_url)
         try:
             await migrate.upgrade(database)
-            await migrate.analyze(database)
+            if not args.no_analyze:
+                await migrate.analyze(database)
             return await migrate.current(database)
         finally:
             await database.dispose()

@@ -1,19 +1,28 @@
-"""Apply Alembic migrations from code: `hocvuso db upgrade` and the bot at start."""
+"""Apply Alembic migrations from code: `hocvuso db upgrade` and the bot at start.
+
+Alembic is imported only when a function here runs: the bot migrates in a
+child process at start (see bot.runtime), so that the long-running process
+never holds Alembic and its templates (about 8 MB).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def alembic_config(url: str = "") -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url)
@@ -22,6 +31,8 @@ def alembic_config(url: str = "") -> Config:
 
 async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the schema to `revision` in one transaction."""
+
+    from alembic import command
 
     def run(connection: Connection) -> None:
         config = alembic_config(database.url)

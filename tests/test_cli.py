@@ -106,3 +106,25 @@ def test_backup_and_token_message(workdir: Path, capsys: pytest.CaptureFixture[s
         main(["run"])
     assert stopped.value.code == 2
     assert "@BotFather" in capsys.readouterr().err
+
+
+def test_the_bot_stops_with_the_reason_when_its_database_cannot_be_migrated(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The start-up migration runs in a child process; its failure stops the bot, not hangs it."""
+    monkeypatch.setenv("HOCVUSO_BOT_TOKEN", "42:TEST")
+    monkeypatch.setenv("HOCVUSO_API_URL", "http://127.0.0.1:9")  # never reached
+    missing = workdir / "no-such-folder" / "bot.db"
+    monkeypatch.setenv("HOCVUSO_DATABASE_URL", f"sqlite+aiosqlite:///{missing}")
+    with pytest.raises(SystemExit) as stopped:
+        main(["run"])
+    assert stopped.value.code not in (0, None)
+    assert "unable to open database file" in capsys.readouterr().err
+
+
+def test_db_upgrade_brings_a_new_database_to_the_head(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "--no-analyze"]) == 0
+    assert f"database at revision {head()}" in capsys.readouterr().out
+    assert rows(workdir, "select version_num from alembic_version") == [(head(),)]

@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from storage import migrate
+from storage.db import Database
 from tests.support.harness import Harness
 
 PG_ADMIN_DSN = os.environ.get("HOCVUSO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
@@ -74,6 +76,17 @@ def postgres_url() -> Iterator[str]:
 def db_url(request) -> str:
     """Both backends: storage tests take this and run twice."""
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    database = Database(db_url)
+    await migrate.upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -11,7 +10,7 @@ from sqlalchemy import event
 
 from bot.services import enrolment
 from bot.services.people import Directory, PersonView
-from storage import invites, migrate, org_units
+from storage import invites, org_units
 from storage.db import Database
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
@@ -22,16 +21,6 @@ CLASS = [
     ("class", "10A1"),
 ]
 LAN, FORGOTTEN, STRANGER, NEWCOMER = 11, 12, 13, 14
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    await migrate.upgrade(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 class Statements:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +14,7 @@ from bot.errors import InviteError
 from bot.services import enrolment
 from bot.services.enrolment import InvitePreview, Joined, Joiner, JoinRequest
 from bot.services.people import PersonView
-from storage import invites, migrate, org_units
+from storage import invites, org_units
 from storage.db import Database
 from storage.models import AuditEntry, Invite, Membership, Person
 
@@ -23,16 +23,6 @@ SCHOOL = [("province", "Bắc Ninh"), ("district", "Từ Sơn"), ("school", "THP
 CLASS_A = [*SCHOOL, ("class", "10A1")]
 CLASS_B = [*SCHOOL, ("class", "10A2")]
 CLASS_C = [*SCHOOL, ("class", "10A3")]
-
-
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    database = Database(db_url)
-    await migrate.upgrade(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
 
 
 @pytest.fixture

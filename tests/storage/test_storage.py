@@ -28,16 +28,6 @@ CLASS = [
 ]
 
 
-@pytest.fixture
-async def db(db_url):
-    database = Database(db_url)
-    await migrate.upgrade(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
 async def test_migrations_match_the_models(db: Database) -> None:
     def diff(connection):
         return compare_metadata(MigrationContext.configure(connection), Base.metadata)

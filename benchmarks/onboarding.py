@@ -40,30 +40,20 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteMessage,
-    DeleteMyCommands,
-    DeleteWebhook,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    SendMessage,
-    SetMyCommands,
-    TelegramMethod,
-)
+from aiogram.methods import TelegramMethod
 from aiogram.types import CallbackQuery, Chat, Message, MessageEntity, Update, User
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support modules
+from tests.support.fake_session import BOT_USER, FakeSession
+
 TOKEN = "42:BENCH"
-BOT_USER = User(id=42, is_bot=True, first_name="hocvuso", username="hocvuso_bench_bot")
 SCHOOL = [
     ("province", "Bắc Ninh"),
     ("district", "Từ Sơn"),
@@ -88,58 +78,23 @@ class BenchmarkFailure(Exception):
 # A Bot API session answering from memory
 
 
-class MemorySession(BaseSession):
-    """Answers like Telegram without the network. Counts calls; keeps the last text shown
-    per chat (sent, or edited into a card)."""
+class MemorySession(FakeSession):
+    """The tests' fake Bot API session, which answers like Telegram from memory, with an
+    optional round-trip delay and the calls counted by method."""
 
     def __init__(self, latency: float = 0.0) -> None:
         super().__init__()
         self.latency = latency  # seconds each call takes, as Telegram's round trip would
-        self.calls: Counter[str] = Counter()
-        self.last_text: dict[int, str] = {}
-        self._ids = itertools.count(1000)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        raise BenchmarkFailure("the benchmark downloads no files")
-        yield b""  # pragma: no cover
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
-        self.calls[type(method).__name__] += 1
         if self.latency:
             await asyncio.sleep(self.latency)
-        if isinstance(method, GetMe):
-            return BOT_USER
-        if isinstance(
-            method,
-            AnswerCallbackQuery | SetMyCommands | DeleteMyCommands | DeleteWebhook | DeleteMessage,
-        ):
-            return True
-        if isinstance(method, SendMessage):
-            self.last_text[int(method.chat_id)] = method.text
-            return self._message(method.chat_id, text=method.text, reply_markup=method.reply_markup)
-        if isinstance(method, EditMessageText):  # a card moved on to new text: shown too
-            self.last_text[int(method.chat_id or 0)] = method.text
-            return self._message(method.chat_id or 0, message_id=method.message_id)
-        if isinstance(method, EditMessageReplyMarkup):
-            return self._message(method.chat_id or 0, message_id=method.message_id)
-        raise BenchmarkFailure(f"MemorySession does not answer {type(method).__name__}")
+        return await super().make_request(bot, method, timeout)
 
-    def _message(self, chat_id: Any, message_id: int | None = None, **fields: Any) -> Message:
-        return Message(
-            message_id=message_id or next(self._ids),
-            date=datetime.now(UTC),
-            chat=Chat(id=int(chat_id), type="private"),
-            from_user=BOT_USER,
-            **fields,
-        )
-
-    def total(self) -> int:
-        return sum(self.calls.values())
+    def calls(self) -> Counter[str]:
+        return Counter(type(method).__name__ for method in self.requests)
 
 
 # --------------------------------------------------------------------------------------------
@@ -285,7 +240,8 @@ async def setup_echo(workdir: Path) -> Setup:
         await query.answer()
 
     async def check(people: int) -> str:
-        sent, answered = session.calls["SendMessage"], session.calls["AnswerCallbackQuery"]
+        calls = session.calls()
+        sent, answered = calls["SendMessage"], calls["AnswerCallbackQuery"]
         if sent != people or answered != people * len(PRESSES):
             raise BenchmarkFailure(f"echo: {sent} messages, {answered} answers for {people}")
         return f"{sent} echoes, {answered} answers"
@@ -435,7 +391,7 @@ async def setup_full(workdir: Path) -> Setup:
                 .select_from(ConversationState)
                 .where(ConversationState.user_id >= TIMED_USERS)
             )
-        text = session.last_text.get(TIMED_USERS, "")
+        text = (session.texts(TIMED_USERS) or [""])[-1]
         if members != people or uses != people:
             raise BenchmarkFailure(
                 f"full: {members} memberships and {uses} invite uses in the database, "
@@ -499,10 +455,10 @@ async def run_once(variant: str, repeat: int, args: argparse.Namespace) -> Run:
             if first is None or first.bot is not setup.bot:
                 raise BenchmarkFailure("updates are not bound to the bot: timings would be off")
             await drive(setup.dispatcher, setup.bot, warm, args.concurrency)
-            setup.session.calls.clear()
+            setup.session.requests.clear()
             ERRORS.reset()
             seconds = await drive(setup.dispatcher, setup.bot, timed, args.concurrency)
-            calls = setup.session.total()
+            calls = len(setup.session.requests)
             if ERRORS.count:
                 raise BenchmarkFailure(
                     f"{variant}: {ERRORS.count} errors were logged; first: {ERRORS.first}"

@@ -46,7 +46,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -65,7 +64,9 @@ from storage.db import Database
 from storage.models import COUNTED, Membership, OrgUnit, Person, Report
 from storage.reports import under
 
-PG_ADMIN_DSN = os.environ.get("HOCVUSO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support modules
+from tests.support import postgres
+
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
 SQLITE_NOW = "2026-09-05 01:00:00.000000"  # how SQLAlchemy stores NOW in SQLite
 DISTRICTS, SCHOOLS_PER_DISTRICT, UNITS_PER_SCHOOL, CLASSES_PER_SCHOOL = 10, 20, 4, 30
@@ -403,7 +404,7 @@ class CpuMeter:
         if self._database is not None:
             import asyncpg
 
-            self._admin = await asyncpg.connect(PG_ADMIN_DSN)
+            self._admin = await asyncpg.connect(postgres.ADMIN_DSN)
         return self
 
     async def __aexit__(self, *_: Any) -> None:
@@ -563,53 +564,21 @@ async def run_sqlite(data: Data, pack: CampaignPack, args: argparse.Namespace) -
         return await measure("sqlite", url, data, pack, campaign_id, args)
 
 
-def pg_problem() -> str | None:
-    try:
-        import asyncpg
-    except ImportError:
-        return "asyncpg is not installed"
-
-    async def probe() -> None:
-        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
-        await connection.close()
-
-    try:
-        asyncio.run(probe())
-    except Exception as exc:
-        return f"PostgreSQL is not reachable at {PG_ADMIN_DSN}: {type(exc).__name__}: {exc}"
-    return None
-
-
 async def run_postgres(data: Data, pack: CampaignPack, args: argparse.Namespace) -> list[Row]:
-    import asyncpg
-
-    name = f"hocvuso_bench_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    await admin(f'CREATE DATABASE "{name}"')
-    try:
-        base = PG_ADMIN_DSN.rsplit("/", 1)[0]
-        url = f"{base.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
+    async with postgres.scratch_database("hocvuso_bench") as name:
+        url = postgres.url(name)
         started = time.perf_counter()
         database = Database(url)
         try:
             campaign_id = await prepare(database, pack)
         finally:
             await database.dispose()
-        await load_postgres(f"{base}/{name}", data, campaign_id, analyze=not args.no_analyze)
+        await load_postgres(postgres.dsn(name), data, campaign_id, analyze=not args.no_analyze)
         analyzed = "no VACUUM ANALYZE" if args.no_analyze else "then VACUUM ANALYZE"
         print(
             f"postgresql: loaded in {time.perf_counter() - started:.1f} s ({analyzed})", flush=True
         )
         return await measure("postgresql", url, data, pack, campaign_id, args, name)
-    finally:
-        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --------------------------------------------------------------------------------------------
@@ -675,7 +644,7 @@ async def main_async(args: argparse.Namespace) -> int:
     if args.backend in ("sqlite", "both"):
         rows += await run_sqlite(data, pack, args)
     if args.backend in ("postgresql", "both"):
-        problem = await asyncio.to_thread(pg_problem)
+        problem = await asyncio.to_thread(postgres.problem)
         if problem:
             print(f"postgresql: skipped, {problem}")
         else:

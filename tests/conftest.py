@@ -4,43 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from storage import migrate
 from storage.db import Database
+from tests.support import postgres
 from tests.support.harness import Harness
 
-PG_ADMIN_DSN = os.environ.get("HOCVUSO_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("HOCVUSO_TEST_REDIS", "redis://127.0.0.1:6379/0")
-
-
-def _pg_reachable() -> str | None:
-    try:
-        import asyncpg
-    except ImportError:
-        return "asyncpg is not installed"
-
-    async def probe() -> None:
-        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=3)
-        await connection.close()
-
-    try:
-        asyncio.run(probe())
-    except Exception as exc:
-        return f"PostgreSQL is not reachable at {PG_ADMIN_DSN}: {type(exc).__name__}"
-    return None
-
-
-_PG_PROBLEM: list[str | None] = []
-
-
-def pg_problem() -> str | None:
-    if not _PG_PROBLEM:
-        _PG_PROBLEM.append(_pg_reachable())
-    return _PG_PROBLEM[0]
 
 
 @pytest.fixture
@@ -50,26 +23,15 @@ def sqlite_url(tmp_path) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    problem = pg_problem()
-    if problem:
-        pytest.skip(problem)
-    import asyncpg
-
-    name = f"hocvuso_t_{uuid.uuid4().hex[:12]}"
-
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(PG_ADMIN_DSN)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    reason = postgres.problem()
+    if reason:
+        pytest.skip(reason)
+    name = postgres.new_name("hocvuso_t")
+    asyncio.run(postgres.create(name))
     try:
-        yield f"{base}/{name}"
+        yield postgres.url(name)
     finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(postgres.drop(name))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -10,8 +10,9 @@ from sqlalchemy import event
 
 from bot.services import enrolment
 from bot.services.people import Directory, PersonView
-from storage import invites, org_units
+from storage import invites
 from storage.db import Database
+from tests.support.enrolling import make_invite
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
 CLASS = [
@@ -48,18 +49,8 @@ def statements(db: Database):
 @pytest.fixture
 async def lan(db: Database) -> PersonView:
     """Lan, a parent in 10A1, and someone who used /forget (their tg id is gone)."""
+    found = await make_invite(db, CLASS)
     uow = db.unit_of_work()
-    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
-    invite = await invites.create(
-        uow.session,
-        org_id=leaf.id,
-        role="parent",
-        now=NOW,
-        expires_at=None,
-        max_uses=None,
-        created_by=None,
-    )
-    found = await enrolment.preview(uow, invite.code, NOW)
     joined = await enrolment.join(
         uow, tg_user_id=LAN, found=found, known=None, name="Lan", language="vi", now=NOW
     )

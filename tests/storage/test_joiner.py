@@ -14,9 +14,10 @@ from bot.errors import InviteError
 from bot.services import enrolment
 from bot.services.enrolment import InvitePreview, Joined, Joiner, JoinRequest
 from bot.services.people import PersonView
-from storage import invites, org_units
+from storage import org_units
 from storage.db import Database
 from storage.models import AuditEntry, Invite, Membership, Person
+from tests.support.enrolling import make_invite
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
 SCHOOL = [("province", "Bắc Ninh"), ("district", "Từ Sơn"), ("school", "THPT Lý Thái Tổ")]
@@ -50,33 +51,6 @@ class Commits:
 
     def close(self) -> None:
         event.remove(self._engine, "commit", self._on_commit)
-
-
-async def make_invite(
-    db: Database,
-    unit: list[tuple[str, str]] = CLASS_A,
-    *,
-    role: str = "parent",
-    max_uses: int | None = None,
-    expires_at: datetime | None = None,
-) -> InvitePreview:
-    uow = db.unit_of_work()
-    leaf, _ = await org_units.ensure(uow.session, unit, NOW)
-    invite = await invites.create(
-        uow.session,
-        org_id=leaf.id,
-        role=role,
-        now=NOW,
-        expires_at=expires_at,
-        max_uses=max_uses,
-        created_by=None,
-    )
-    await uow.finish()
-    uow = db.unit_of_work()
-    try:
-        return await enrolment.preview(uow, invite.code, NOW)
-    finally:
-        await uow.abort()
 
 
 def ask(
@@ -117,7 +91,7 @@ async def uses(db: Database, invite_id: int) -> int:
 
 
 async def test_concurrent_joins_share_transactions(db: Database, batches) -> None:
-    found = await make_invite(db)
+    found = await make_invite(db, CLASS_A)
     joiner = Joiner(db)
     commits = Commits(db)
     try:
@@ -148,7 +122,7 @@ async def test_concurrent_joins_share_transactions(db: Database, batches) -> Non
 
 
 async def test_a_counted_invite_lets_in_only_as_many_as_it_allows(db: Database, batches) -> None:
-    found = await make_invite(db, max_uses=3)
+    found = await make_invite(db, CLASS_A, max_uses=3)
     results = await join_all(db, Joiner(db), [ask(200 + i, found) for i in range(5)])
     joined = [r for r in results if isinstance(r, Joined)]
     refused = [r for r in results if isinstance(r, InviteError)]
@@ -164,7 +138,7 @@ async def test_a_counted_invite_lets_in_only_as_many_as_it_allows(db: Database, 
 
 
 async def test_the_last_uses_of_an_invite_are_counted_in_one_batch(db: Database) -> None:
-    found = await make_invite(db, max_uses=4)
+    found = await make_invite(db, CLASS_A, max_uses=4)
     results = await join_all(db, Joiner(db), [ask(250 + i, found) for i in range(4)])
     assert all(isinstance(r, Joined) for r in results), results
     assert await uses(db, found.invite_id) == 4
@@ -174,7 +148,7 @@ async def test_the_last_uses_of_an_invite_are_counted_in_one_batch(db: Database)
 
 
 async def test_an_invite_that_expired_after_the_preview_is_refused(db: Database) -> None:
-    found = await make_invite(db, expires_at=NOW + timedelta(hours=1))
+    found = await make_invite(db, CLASS_A, expires_at=NOW + timedelta(hours=1))
     late = NOW + timedelta(hours=2)
     joiner = Joiner(db)
     with pytest.raises(InviteError) as expired:
@@ -188,7 +162,7 @@ async def test_an_invite_that_expired_after_the_preview_is_refused(db: Database)
 
 
 async def test_an_invite_revoked_after_the_preview_is_unknown(db: Database) -> None:
-    found = await make_invite(db)
+    found = await make_invite(db, CLASS_A)
     async with db.transaction() as session:
         await session.execute(
             update(Invite).where(Invite.id == found.invite_id).values(revoked=True)
@@ -202,7 +176,7 @@ async def test_an_invite_revoked_after_the_preview_is_unknown(db: Database) -> N
 
 
 async def test_the_single_join_path_refuses_expired_and_revoked(db: Database) -> None:
-    found = await make_invite(db, expires_at=NOW + timedelta(hours=1))
+    found = await make_invite(db, CLASS_A, expires_at=NOW + timedelta(hours=1))
     uow = db.unit_of_work()
     with pytest.raises(InviteError) as expired:
         await enrolment.join(
@@ -231,7 +205,7 @@ async def test_the_single_join_path_refuses_expired_and_revoked(db: Database) ->
 
 
 async def test_a_bad_join_fails_alone(db: Database, batches) -> None:
-    found = await make_invite(db)
+    found = await make_invite(db, CLASS_A)
     joiner = Joiner(db)
     existing = await join_one(db, joiner, ask(600, found))
     batches.clear()
@@ -255,7 +229,7 @@ async def test_a_bad_join_fails_alone(db: Database, batches) -> None:
 
 
 async def test_holding_the_role_already_changes_nothing(db: Database, batches) -> None:
-    found = await make_invite(db, max_uses=5)
+    found = await make_invite(db, CLASS_A, max_uses=5)
     joiner = Joiner(db)
     first = await join_one(db, joiner, ask(700, found))
     assert (first.new_person, first.new_membership) == (True, True)
@@ -274,8 +248,8 @@ async def test_holding_the_role_already_changes_nothing(db: Database, batches) -
 
 
 async def test_staff_joins_are_audited_and_parents_are_not(db: Database) -> None:
-    staff = await make_invite(db, role="staff")
-    parents = await make_invite(db, role="parent")
+    staff = await make_invite(db, CLASS_A, role="staff")
+    parents = await make_invite(db, CLASS_A, role="parent")
     requests = [ask(800, staff), ask(801, parents), ask(802, staff), ask(803, parents)]
     results = await join_all(db, Joiner(db), requests)
     assert all(isinstance(r, Joined) for r in results), results
@@ -342,7 +316,7 @@ async def test_one_join_per_person_per_batch(db: Database, batches) -> None:
 
 
 async def test_write_joins_wants_one_join_per_person(db: Database) -> None:
-    found = await make_invite(db)
+    found = await make_invite(db, CLASS_A)
     uow = db.unit_of_work()
     with pytest.raises(ValueError, match="one join per person"):
         await enrolment.write_joins(uow, [ask(1, found), ask(1, found)])
@@ -351,7 +325,7 @@ async def test_write_joins_wants_one_join_per_person(db: Database) -> None:
 
 
 async def test_the_callers_unit_of_work_is_committed_first(db: Database) -> None:
-    found = await make_invite(db)
+    found = await make_invite(db, CLASS_A)
     uow = db.unit_of_work()
     leaf, created = await org_units.ensure(uow.session, CLASS_C, NOW)
     assert created == 1

@@ -14,10 +14,11 @@ from sqlalchemy import func, select
 from bot.campaign.loader import load_default_pack
 from bot.errors import InviteError
 from bot.services import campaigns, enrolment, privacy
-from storage import invites, migrate, org_units
+from storage import migrate, org_units
 from storage.conversation import DatabaseStorage
 from storage.db import Database
 from storage.models import AuditEntry, Base, ConversationState, Membership, MilestoneDef, Person
+from tests.support.enrolling import make_invite
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
 CLASS = [
@@ -54,21 +55,7 @@ async def test_org_tree_is_idempotent_and_navigable(db: Database) -> None:
 
 
 async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
-    uow = db.unit_of_work()
-    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
-    invite = await invites.create(
-        uow.session,
-        org_id=leaf.id,
-        role="parent",
-        now=NOW,
-        expires_at=NOW + timedelta(days=1),
-        max_uses=2,
-        created_by=None,
-    )
-    await uow.finish()
-    uow = db.unit_of_work()
-    found = await enrolment.preview(uow, invite.code, NOW)
-    await uow.finish()
+    found = await make_invite(db, CLASS, max_uses=2, expires_at=NOW + timedelta(days=1))
     for user in (1, 2):
         uow = db.unit_of_work()
         await enrolment.join(
@@ -84,7 +71,7 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
     await uow.abort()
     uow = db.unit_of_work()
     with pytest.raises(InviteError) as expired:
-        await enrolment.preview(uow, invite.code, NOW + timedelta(days=2))
+        await enrolment.preview(uow, found.code, NOW + timedelta(days=2))
     assert expired.value.reason == "expired"
     await uow.abort()
     async with db.transaction() as session:
@@ -94,18 +81,8 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
 
 
 async def test_forget_keeps_an_anonymous_membership(db: Database) -> None:
+    found = await make_invite(db, CLASS)
     uow = db.unit_of_work()
-    leaf, _ = await org_units.ensure(uow.session, CLASS, NOW)
-    invite = await invites.create(
-        uow.session,
-        org_id=leaf.id,
-        role="parent",
-        now=NOW,
-        expires_at=None,
-        max_uses=None,
-        created_by=None,
-    )
-    found = await enrolment.preview(uow, invite.code, NOW)
     await enrolment.join(
         uow, tg_user_id=77, found=found, known=None, name="Nguyễn Lan", language="vi", now=NOW
     )

@@ -31,6 +31,10 @@ class InFlow(Filter):
         return False
 
 
+COMMAND_ANY = "/*"  # routing index key: text starting with "/"
+NOT_COMMAND = "-"  # routing index key: anything else (plain text, files, stickers)
+
+
 class CommandText(Filter):
     """Text that starts with "/" (or, with `expected=False`, anything else, files included).
 
@@ -40,6 +44,7 @@ class CommandText(Filter):
 
     def __init__(self, expected: bool = True) -> None:
         self.expected = expected
+        self.index_keys = frozenset({COMMAND_ANY if expected else NOT_COMMAND})  # see routes
 
     async def __call__(self, message: Message) -> bool:
         return (message.text or "").startswith("/") is self.expected

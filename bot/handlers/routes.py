@@ -22,7 +22,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from aiogram.types import CallbackQuery, Message, TelegramObject
 
-from bot.filters import CommandText
+from bot.filters import COMMAND_ANY, NOT_COMMAND
 
 Handler = Callable[..., Any]
 
@@ -63,8 +63,6 @@ class Routes:
 
 
 ANY = None  # a handler whose filters say nothing indexable: it may take anything
-COMMAND_ANY = "/*"  # text starting with "/" (CommandText)
-NOT_COMMAND = "-"  # anything else: plain text, files, stickers (CommandText(expected=False))
 
 
 def handler_keys(handler: HandlerObject) -> frozenset[str] | None:
@@ -78,8 +76,6 @@ def handler_keys(handler: HandlerObject) -> frozenset[str] | None:
             if not all(isinstance(c, str) for c in spec.commands):
                 return ANY
             return frozenset(p + c.casefold() for p in spec.prefix for c in spec.commands)
-        if isinstance(spec, CommandText):
-            return frozenset({COMMAND_ANY if spec.expected else NOT_COMMAND})
         if isinstance(spec, CallbackQueryFilter):
             return frozenset({"cb:" + spec.callback_data.__prefix__})
     return ANY

@@ -196,15 +196,19 @@ def generate(pack: CampaignPack, people_wanted: int, reports_wanted: int, seed: 
 # Loading
 
 
-async def prepare(database: Database, pack: CampaignPack) -> int:
+async def prepare(url: str, pack: CampaignPack) -> int:
     """Schema and campaign through the project's own code; returns the campaign id."""
-    await migrate.upgrade(database)
-    uow = database.unit_of_work()
-    await campaigns.install(uow, pack, "default", NOW)
-    campaign = await campaign_rows.active(uow.session)
-    assert campaign is not None
-    await uow.finish()
-    return campaign.id
+    database = Database(url)
+    try:
+        await migrate.upgrade(database)
+        uow = database.unit_of_work()
+        await campaigns.install(uow, pack, "default", NOW)
+        campaign = await campaign_rows.active(uow.session)
+        assert campaign is not None
+        await uow.finish()
+        return campaign.id
+    finally:
+        await database.dispose()
 
 
 def tables(data: Data, campaign_id: int, now: Any) -> list[tuple[str, list[str], list[tuple]]]:
@@ -551,11 +555,7 @@ async def run_sqlite(data: Data, pack: CampaignPack, args: argparse.Namespace) -
         file = Path(tmp) / "bench.db"
         url = f"sqlite+aiosqlite:///{file}"
         started = time.perf_counter()
-        database = Database(url)
-        try:
-            campaign_id = await prepare(database, pack)
-        finally:
-            await database.dispose()
+        campaign_id = await prepare(url, pack)
         await asyncio.to_thread(load_sqlite, file, data, campaign_id)
         size = file.stat().st_size / 2**20
         print(
@@ -568,11 +568,7 @@ async def run_postgres(data: Data, pack: CampaignPack, args: argparse.Namespace)
     async with postgres.scratch_database("hocvuso_bench") as name:
         url = postgres.url(name)
         started = time.perf_counter()
-        database = Database(url)
-        try:
-            campaign_id = await prepare(database, pack)
-        finally:
-            await database.dispose()
+        campaign_id = await prepare(url, pack)
         await load_postgres(postgres.dsn(name), data, campaign_id, analyze=not args.no_analyze)
         analyzed = "no VACUUM ANALYZE" if args.no_analyze else "then VACUUM ANALYZE"
         print(

@@ -1,4 +1,15 @@
-"""Building the bot: storage, dispatcher, middlewares. Nothing here runs at import."""
+"""Building the bot: storage, dispatcher, middlewares. Nothing here runs at import.
+
+Update middlewares, outermost first (aiogram's own first two):
+
+1. errors (aiogram): a handler that raised gets the apology (bot.handlers.errors);
+2. user context (aiogram): who and which chat;
+3. flood guard: counted as updates arrive, before any lock;
+4. conversation lock and state (aiogram's FSM middleware, with our storage): one
+   update per person at a time, so one person's replies keep their order;
+5. unit of work: one transaction, committed after the handler, then the replies;
+6. turn: the person, their language, the time.
+"""
 
 from __future__ import annotations
 
@@ -13,17 +24,18 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.clock import Clock
-from bot.handlers import install_handlers
+from bot.delivery.pace import Limits, Pace
+from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
-from bot.middlewares.locale import LocaleMiddleware
-from bot.middlewares.people import PersonMiddleware
+from bot.middlewares.turn import TurnMiddleware
 from bot.services.campaigns import ActiveCampaign
-from bot.services.enrolment import Joiner, PreviewCache
+from bot.services.enrolment import PreviewCache
 from bot.services.people import Directory
 from bot.settings import Settings
-from storage.conversation import DatabaseStorage
+from bot.turn import Shared
+from storage.conversation import DatabaseStorage, StagedStorage
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -38,26 +50,27 @@ class App:
     directory: Directory
     storage: BaseStorage
     dispatcher: Dispatcher
+    shared: Shared
 
     async def preload(self) -> None:
-        """With one worker (no Redis), read open conversations and the ids of known
-        people once at start, so that later misses need no query."""
-        if isinstance(self.storage, DatabaseStorage):
-            conversations = await self.storage.preload()
-            uow = self.database.unit_of_work()
-            try:
-                people = await self.directory.preload(uow)
-            finally:
-                await uow.finish()
-            log.info("preloaded %d conversations, %d people", conversations, people)
+        """With one worker (no Redis), learn the ids of known people once at start, so that
+        a stranger's first message needs no query."""
+        uow = self.database.unit_of_work()
+        try:
+            people = await self.directory.preload(uow)
+        finally:
+            await uow.abort()
+        log.info("preloaded %d people", people)
 
 
-def make_bot(settings: Settings, token: str | None = None) -> Bot:
+def make_bot(settings: Settings, token: str | None = None, pace: Pace | None = None) -> Bot:
+    """The bot, its session paced at Telegram's limits (`HOCVUSO_SEND_RATE` overall)."""
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(settings.api_url.rstrip("/")))
         if settings.api_url
         else AiohttpSession()
     )
+    session.middleware(pace or Pace(Limits(per_second=settings.send_rate)))
     return Bot(
         token or settings.bot_token or "",
         session=session,
@@ -67,16 +80,17 @@ def make_bot(settings: Settings, token: str | None = None) -> Bot:
 
 def make_storage(
     settings: Settings, database: Database, clock: Clock
-) -> tuple[BaseStorage, BaseEventIsolation]:
+) -> tuple[StagedStorage, BaseEventIsolation]:
     if settings.redis_url:
         from aiogram.fsm.storage.base import DefaultKeyBuilder
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 
-        storage = RedisStorage.from_url(
+        redis = RedisStorage.from_url(
             settings.redis_url, key_builder=DefaultKeyBuilder(prefix="hocvuso", with_destiny=True)
         )
-        return storage, RedisEventIsolation(storage.redis, key_builder=storage.key_builder)
-    return DatabaseStorage(database, clock.now), SimpleEventIsolation()
+        isolation = RedisEventIsolation(redis.redis, key_builder=redis.key_builder)
+        return StagedStorage(redis), isolation
+    return StagedStorage(DatabaseStorage(database, clock.now)), SimpleEventIsolation()
 
 
 def build_app(
@@ -90,32 +104,31 @@ def build_app(
     catalogues = build_catalogues(settings.default_language)
     directory = Directory(ttl=30.0 if settings.redis_url else None)
     storage, isolation = make_storage(settings, database, clock)
-    dispatcher = Dispatcher(
-        storage=storage,
-        events_isolation=isolation,
-        settings=settings,
-        database=database,
-        clock=clock,
+    shared = Shared(
         directory=directory,
-        catalogues=catalogues,
-        bot_username=bot_username,
         campaign=ActiveCampaign(),
         previews=PreviewCache(),
-        joiner=Joiner(database),
+        catalogues=catalogues,
+        bot_username=bot_username,
+        flows=build_flows(),
+        zone=settings.zone,
     )
-    install_handlers(dispatcher)  # before the message middlewares: it replaces the observers
+    # The FSM middleware is registered below, after the flood guard, not by aiogram first.
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
+    dispatcher.include_routers(*get_routers())
+    dispatcher.update.outer_middleware(
+        FloodMiddleware(catalogues, directory, limit=flood_limit)
+    )
+    dispatcher.update.outer_middleware(dispatcher.fsm)
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)
+    dispatcher.update.outer_middleware(TurnMiddleware(shared, clock, settings.superadmins))
 
     async def let_updates_finish() -> None:
-        # Runs before aiogram closes the HTTP session: replies in flight still go out.
-        if not await units_of_work.drained(timeout=10.0):
-            log.warning("shutdown: updates still running after 10 s")
+        # Runs at shutdown, before the storage and the HTTP session close: updates in
+        # progress still commit, and their replies still go out.
+        if not await units_of_work.drained(timeout=15.0):
+            log.warning("shutdown: updates still running after 15 s")
 
-    dispatcher.shutdown.register(let_updates_finish)
-    dispatcher.update.outer_middleware(PersonMiddleware(directory, settings, clock))
-    LocaleMiddleware(catalogues, zone=settings.zone).setup(dispatcher)
-    flood = FloodMiddleware(limit=flood_limit)
-    dispatcher.message.outer_middleware(flood)
-    dispatcher.callback_query.outer_middleware(flood)
-    return App(settings, database, clock, catalogues, directory, storage, dispatcher)
+    storage.before_close = let_updates_finish
+    return App(settings, database, clock, catalogues, directory, storage, dispatcher, shared)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from bot import lean_import
 from bot.campaign.loader import PackError, load_pack
 from bot.clock import Clock
 from bot.errors import InputRejected
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    lean_import.install()  # before aiogram: about 90 MB less for a long-running bot
     from bot.runtime import run_polling
 
     asyncio.run(run_polling(settings))
@@ -111,6 +113,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_webhook(args: argparse.Namespace, settings: Settings) -> int:
+    lean_import.install()
     from bot.runtime import run_webhook
 
     asyncio.run(run_webhook(settings))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.flows.text import T
+from bot.text import T
 
 EVERYONE = frozenset({"parent", "student", "staff", "principal", "dept_admin"})
 REPORTERS = frozenset({"parent", "student", "staff", "principal"})
@@ -20,6 +20,7 @@ class CommandSpec:
     name: str
     roles: frozenset[str] | None  # None: also people who have not joined yet
     description: T
+    superadmins: bool = True  # False: superadmins need one of `roles` too (own milestones)
 
 
 COMMANDS: tuple[CommandSpec, ...] = (
@@ -27,9 +28,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("help", None, T("What I can do for you")),
     CommandSpec("language", None, T("Tiếng Việt / English")),
     CommandSpec("cancel", None, T("Stop what we are doing")),
-    CommandSpec("report", REPORTERS, T("Report a milestone, with evidence")),
-    CommandSpec("progress", REPORTERS, T("My milestones and what is left")),
-    CommandSpec("class", frozenset({"staff"}), T("Progress of my class or unit")),
+    CommandSpec("report", REPORTERS, T("Report a milestone, with evidence"), superadmins=False),
+    CommandSpec("progress", REPORTERS, T("My milestones and what is left"), superadmins=False),
+    CommandSpec(
+        "class", frozenset({"staff"}), T("Progress of my class or unit"), superadmins=False
+    ),
     CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
@@ -40,7 +43,7 @@ BY_NAME = {spec.name: spec for spec in COMMANDS}
 
 
 def allowed(spec: CommandSpec, roles: frozenset[str], superadmin: bool = False) -> bool:
-    if spec.roles is None or superadmin:
+    if spec.roles is None or (superadmin and spec.superadmins):
         return True
     return bool(spec.roles & roles)
 

@@ -11,15 +11,20 @@ from bot.services.people import PersonView
 
 
 class RoleFilter(Filter):
-    """Passes when the person holds one of `roles` (superadmins always pass)."""
+    """Passes when the person holds one of `roles`. Superadmins pass too, unless
+    `superadmins=False`: what needs a membership (one's own milestones, one's class)
+    needs one for them as well."""
 
-    def __init__(self, *roles: str) -> None:
+    def __init__(self, *roles: str, superadmins: bool = True) -> None:
         self.roles = frozenset(roles)
+        self.superadmins = superadmins
 
     async def __call__(
         self, event: TelegramObject, person: PersonView | None = None, superadmin: bool = False
     ) -> bool:
-        return superadmin or (person is not None and bool(person.roles & self.roles))
+        if superadmin and self.superadmins:
+            return True
+        return person is not None and bool(person.roles & self.roles)
 
 
 class InFlow(Filter):
@@ -31,10 +36,6 @@ class InFlow(Filter):
         return False
 
 
-COMMAND_ANY = "/*"  # routing index key: text starting with "/"
-NOT_COMMAND = "-"  # routing index key: anything else (plain text, files, stickers)
-
-
 class CommandText(Filter):
     """Text that starts with "/" (or, with `expected=False`, anything else, files included).
 
@@ -44,7 +45,6 @@ class CommandText(Filter):
 
     def __init__(self, expected: bool = True) -> None:
         self.expected = expected
-        self.index_keys = frozenset({COMMAND_ANY if expected else NOT_COMMAND})  # see routes
 
     async def __call__(self, message: Message) -> bool:
         return (message.text or "").startswith("/") is self.expected

@@ -22,7 +22,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from bot.flows.text import Joined, Plain, T, Text
+from bot.text import Joined, Plain, T, Text
 
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
@@ -42,6 +42,12 @@ class Catalogues(I18n):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.made: dict[Hashable, Any] = {}
+
+    def hint(self, language_code: str | None) -> str:
+        """The language for someone we know nothing about, from Telegram's hint."""
+        if (language_code or "")[:2] == "en" and self.default_locale != "en":
+            return "en"
+        return self.default_locale
 
     def find_locales(self) -> dict[str, gettext.GNUTranslations]:
         found: dict[str, gettext.GNUTranslations] = {}

@@ -10,10 +10,13 @@ What aiogram itself needs complete — `Update` and every type a Bot API method
 returns, which aiogram wraps in generic `Response[...]` models at run time — is
 built at once (about 40 types, 15 MB); the other ~850 wait for first use.
 
-`install()` runs before anything imports aiogram (from `bot/__init__.py`). It
-changes nothing when aiogram is already imported, and if pydantic's internals
-are not what it expects it steps aside and aiogram imports as usual.
-tests/test_lean_import.py builds every type this way in a fresh interpreter.
+This reaches into pydantic's internals (the private parameters of
+`model_rebuild`, `__pydantic_parent_namespace__`), so it is opt-in and pinned:
+only `hocvuso run` and `hocvuso webhook` call `install()`, before anything imports
+aiogram, and it acts only on the aiogram and pydantic versions in `TESTED`. With
+any other version, or when aiogram is already imported, it steps aside and aiogram
+imports as usual (more memory, same bot). tests/test_lean_import.py builds every
+type this way in a fresh interpreter, and fails when a tested version changes.
 """
 
 from __future__ import annotations
@@ -21,10 +24,24 @@ from __future__ import annotations
 import sys
 from typing import Any, Literal, Optional, Union, get_args
 
+# Release series this was tested with (tests/test_lean_import.py): major.minor.
+TESTED = {"aiogram": ("3.31",), "pydantic": ("2.13", "2.14")}
+
+
+def tested_versions() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return all(
+            ".".join(version(name).split(".")[:2]) in series for name, series in TESTED.items()
+        )
+    except PackageNotFoundError:
+        return False
+
 
 def install() -> bool:
     """True when aiogram was imported lean by this call."""
-    if "aiogram" in sys.modules:
+    if "aiogram" in sys.modules or not tested_versions():
         return False
     try:
         from pydantic import BaseModel

@@ -1,15 +1,24 @@
-"""The database: engine, sessions and the unit of work.
+"""The database: engines, sessions and the unit of work.
 
-SQLite (the default) runs in WAL mode behind a single pooled connection, so
-writers queue in Python instead of failing with "database is locked".
-PostgreSQL gets an ordinary pool.
+SQLite (the default) goes through aiosqlite, so every query runs in the
+driver's thread and the event loop stays free. Writes share one connection
+(WAL mode), so writers queue in Python instead of failing with "database is
+locked"; long read-only queries (indicators, exports) use a small pool of
+read-only connections beside it, so they never hold the writers up.
+PostgreSQL gets one ordinary pool for both.
+
+An update's work is one `UnitOfWork`: one transaction, committed in one place
+(the update middleware), with hooks that run just before the commit (inside
+the transaction) and just after it.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import event
@@ -20,49 +29,80 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-
-from storage import sqlite_inline
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5000
+READERS = 3  # read-only SQLite connections for long queries
 
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def sqlite_url(url: str) -> str:
+    """The same SQLite file through aiosqlite, whatever driver the URL names."""
+    return make_url(url).set(drivername="sqlite+aiosqlite").render_as_string(hide_password=False)
+
+
 def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An engine with the pragmas and pool this project relies on."""
+    """The engine that writes: one connection on SQLite, a pool on PostgreSQL."""
     if is_sqlite(url):
         engine = create_async_engine(
-            sqlite_inline.inline_url(url),
+            sqlite_url(url),
             echo=echo,
+            poolclass=AsyncAdaptedQueuePool,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
         )
-        _sqlite_pragmas(engine)
+        _sqlite_pragmas(engine, read_only=False)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def _sqlite_pragmas(engine: AsyncEngine) -> None:
+def build_reader(url: str, *, echo: bool = False) -> AsyncEngine | None:
+    """Read-only SQLite connections beside the writer (WAL lets them read while it writes);
+    None on PostgreSQL, whose pool serves both."""
+    if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
+        return None
+    engine = create_async_engine(
+        sqlite_url(url),
+        echo=echo,
+        poolclass=AsyncAdaptedQueuePool,
+        pool_size=READERS,
+        max_overflow=0,
+        pool_timeout=60,
+    )
+    _sqlite_pragmas(engine, read_only=True)
+    return engine
+
+
+def _sqlite_pragmas(engine: AsyncEngine, *, read_only: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={int(sqlite_inline.BUSY_TIMEOUT_S * 1000)}")
+        # Deleted content is overwritten with zeros, so /forget leaves nothing to recover.
+        cursor.execute("PRAGMA secure_delete=ON")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
 
 class Database:
-    """Owns the engine and makes sessions. Built in `__main__`, injected everywhere."""
+    """Owns the engines and makes sessions. Built in `__main__`, injected everywhere."""
 
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = build_engine(url, echo=echo)
+        self.reader = build_reader(url, echo=echo) or self.engine
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -77,57 +117,91 @@ class Database:
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
 
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[UnitOfWork]:
+        """A unit of work for long read-only queries (indicators, exports), on the reader
+        connections: on SQLite it never waits for writers, nor they for it."""
+        uow = UnitOfWork(self, read_only=True)
+        try:
+            yield uow
+        finally:
+            await uow.abort()
+
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader is not self.engine:
+            await self.reader.dispose()
+
+
+Hook = Callable[["UnitOfWork"], Awaitable[None]]
 
 
 class UnitOfWork:
-    """One update's database work. The session opens on first use; `finish` commits.
+    """One update's database work: one transaction, opened on first use.
 
-    Repositories never commit: the middleware that made this calls `finish`
-    once, after the handler returned, and `abort` when it raised.
+    Repositories never commit. The update middleware calls `finish` once, after
+    the handler returned, and `abort` when it raised. `before_commit` hooks run
+    inside the transaction (conversation state is written there), `after_commit`
+    hooks once it is durable (caches learn the new facts); neither runs on abort.
     """
 
-    def __init__(self, database: Database) -> None:
-        self._database = database
+    def __init__(self, database: Database, *, read_only: bool = False) -> None:
+        self.database = database
+        self._make = database.read_sessions if read_only else database.sessions
         self._session: AsyncSession | None = None
-        self._after_commit: list[Callable[[], Awaitable[Any]]] = []
-
-    def after_commit(self, hook: Callable[[], Awaitable[Any]]) -> None:
-        """Run `hook` once the work is committed (sending to other people is one);
-        dropped if the work is rolled back."""
-        self._after_commit.append(hook)
+        self._before: list[Hook] = []
+        self._after: list[Callable[[], Any]] = []
+        self.staged: dict[Any, Any] = {}  # conversation state written by this update
 
     @property
     def session(self) -> AsyncSession:
         if self._session is None:
-            self._session = self._database.sessions()
+            self._session = self._make()
         return self._session
 
     @property
     def used(self) -> bool:
         return self._session is not None
 
+    def before_commit(self, hook: Hook) -> None:
+        if hook not in self._before:
+            self._before.append(hook)
+
+    def after_commit(self, hook: Callable[[], Any]) -> None:
+        """`hook()` once the work is durable; an awaitable it returns is awaited. A hook that
+        fails is logged and the others still run."""
+        self._after.append(hook)
+
     async def flush(self) -> None:
         if self._session is not None:
             await self._session.flush()
 
     async def finish(self) -> None:
-        if self._session is not None:
-            try:
+        """Commit everything (hooks first), then tell the after-commit hooks."""
+        try:
+            for hook in self._before:
+                await hook(self)
+            if self._session is not None:
                 await self._session.commit()
-            finally:
+        except BaseException:
+            await self.abort()
+            raise
+        finally:
+            if self._session is not None:
                 await self._session.close()
                 self._session = None
-        hooks, self._after_commit = self._after_commit, []
+        hooks, self._after, self._before = self._after, [], []
+        self.staged = {}
         for hook in hooks:
             try:
-                await hook()
-            except Exception:  # one failed notice must not undo the others
+                result = hook()
+                if inspect.isawaitable(result):
+                    await result
+            except Exception:
                 log.exception("after-commit hook failed")
 
     async def abort(self) -> None:
-        self._after_commit = []
+        self._before, self._after, self.staged = [], [], {}
         if self._session is None:
             return
         try:
@@ -135,3 +209,27 @@ class UnitOfWork:
         finally:
             await self._session.close()
             self._session = None
+
+
+CURRENT: ContextVar[UnitOfWork | None] = ContextVar("hocvuso_unit_of_work", default=None)
+"""The unit of work of the update being handled, for the conversation-state storage
+(aiogram's FSM calls it with a key only)."""
+
+
+async def scrub(database: Database, tables: tuple[str, ...]) -> None:
+    """Make what was just deleted unrecoverable from the database files.
+
+    SQLite overwrites deleted content with zeros (`secure_delete`, set on every
+    connection); a checkpoint then copies the pages into the main file and empties
+    the write-ahead log, where the old versions still were. PostgreSQL keeps dead row
+    versions in the table files until VACUUM removes them.
+    """
+    from sqlalchemy import text
+
+    if database.dialect == "sqlite":
+        async with database.engine.connect() as connection:
+            await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        return
+    async with database.engine.connect() as connection:
+        autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await autocommit.execute(text("VACUUM " + ", ".join(tables)))

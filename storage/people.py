@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import ConversationState, Membership, OrgUnit, Person, Report
+from storage.models import (
+    AuditEntry,
+    ConversationState,
+    Invite,
+    Membership,
+    OrgUnit,
+    Person,
+    Report,
+)
 
 _people = Person.__table__
 # Hot-path statements are built once: building one costs more than SQLite takes to run it.
@@ -121,6 +129,16 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         update(Report)
         .where(Report.person_id == person_id, Report.status == "pending")
         .values(status="withdrawn")
+    )
+    # Their Telegram id as an actor elsewhere: the actions stay on record, unattributed.
+    await session.execute(
+        update(AuditEntry).where(AuditEntry.actor_tg_id == tg_user_id).values(actor_tg_id=None)
+    )
+    await session.execute(
+        update(Report).where(Report.decided_by == tg_user_id).values(decided_by=None)
+    )
+    await session.execute(
+        update(Invite).where(Invite.created_by == tg_user_id).values(created_by=None)
     )
 
 

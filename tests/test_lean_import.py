@@ -18,7 +18,8 @@ def run(code: str) -> str:
 def test_what_aiogram_needs_at_run_time_is_complete() -> None:
     run(
         """
-        import bot
+        from bot import lean_import
+        assert lean_import.install()
         import aiogram.methods as methods
         from aiogram.methods.base import Response
         from aiogram.types import Update
@@ -35,7 +36,8 @@ def test_what_aiogram_needs_at_run_time_is_complete() -> None:
 def test_every_type_and_method_builds_on_first_use() -> None:
     out = run(
         """
-        import bot  # installs the lean import before aiogram
+        from bot import lean_import
+        assert lean_import.install()  # before aiogram
         import aiogram.types as types, aiogram.methods as methods
         from pydantic import BaseModel
         built = 0
@@ -68,6 +70,26 @@ def test_lean_import_uses_far_less_memory() -> None:
         from aiogram.types import Update
         print(psutil.Process().memory_info().rss // 2**20)
     """
-    lean = int(run(probe.format(first="import bot")))
+    lean = int(run(probe.format(first="from bot import lean_import; lean_import.install()")))
     eager = int(run(probe.format(first="import aiogram")))
     assert lean < eager - 40, (lean, eager)
+
+
+def test_importing_bot_leaves_aiogram_alone() -> None:
+    """Only the CLI entry point opts in: `import bot` changes nothing in pydantic."""
+    run(
+        """
+        import bot, bot.app, sys
+        from pydantic import BaseModel
+        assert "model_rebuild" in BaseModel.__dict__
+        from aiogram.types import Message
+        assert Message.__pydantic_complete__
+        """
+    )
+
+
+def test_the_installed_versions_are_the_tested_ones() -> None:
+    """The pin: a new aiogram or pydantic release series needs this module checked again."""
+    from bot import lean_import
+
+    assert lean_import.tested_versions(), lean_import.TESTED

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.flows.text import Joined, T, Text
+from bot.text import Joined, T, Text
 
 Data = Mapping[str, Any]
 
@@ -214,7 +214,8 @@ def _dispatch(current: Step, state: State, event: Input) -> Outcome | None:
 def _numbered(text: str, choices: tuple[Choice, ...]) -> str | None:
     """'2' picks the second choice: the way channels without buttons answer."""
     text = text.strip().rstrip(".)")
-    if text.isdigit() and 1 <= int(text) <= len(choices):
+    # ASCII digits only: "²" or "٣" pass str.isdigit() but are not numbers int() reads.
+    if text.isascii() and text.isdigit() and len(text) <= 3 and 1 <= int(text) <= len(choices):
         return choices[int(text) - 1].key
     return None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Outcome, Record, Reply, Step
-from bot.flows.text import T
+from bot.text import T
 
 
 def _prompt(_data: Data) -> T:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Go, Outcome, Record, Step
 from bot.flows.onboarding import ROLE_NAMES
-from bot.flows.text import Plain, T
+from bot.text import Plain, T
 
 
 def _units(data: Data) -> tuple[Choice, ...]:

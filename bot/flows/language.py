@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.flows.engine import Data, Finish, Flow, Outcome, Record, SetLanguage, Step
 from bot.flows.onboarding import LANGUAGE_CHOICES
-from bot.flows.text import Plain
+from bot.text import Plain
 
 
 def _chosen(_data: Data, key: str) -> Outcome:

@@ -27,8 +27,7 @@ from bot.flows.engine import (
     Stay,
     Step,
 )
-from bot.flows.names import NAME_MAX, clean_name
-from bot.flows.text import Joined, Plain, T, Text
+from bot.text import NAME_MAX, Joined, Plain, T, Text, clean_name
 
 LANGUAGE_CHOICES = (Choice("vi", Plain("🇻🇳 Tiếng Việt")), Choice("en", Plain("🇬🇧 English")))
 

@@ -31,7 +31,7 @@ from bot.flows.engine import (
     Stay,
     Step,
 )
-from bot.flows.text import Joined, Plain, T, Text
+from bot.text import Joined, Plain, T, Text
 
 MARKS = {"": "▫️", "pending": "⏳", "approved": "✅", "accepted": "✅", "rejected": "✖️"}
 STATUS_NAMES = {

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Outcome, Record, Reply, Stay, Step
-from bot.flows.names import normalise
-from bot.flows.text import T
-
-REASON_LIMIT = 300
+from bot.text import REASON_LIMIT, T, normalise
 
 
 def _on_text(data: Data, text: str) -> Outcome:

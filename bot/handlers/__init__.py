@@ -1,44 +1,49 @@
-"""aiogram handlers. Handlers parse, call a flow or a service, and render."""
+"""aiogram handlers. Handlers parse, call a flow or a service, and render.
+
+`get_routers` builds one plain aiogram router per feature, role gates at router
+level, in the order they are tried; `build_flows` is the one registry of flows and
+the finishers that write what they record.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from aiogram import Router
 
-from bot.settings import Settings
+from bot.flows.forget import FORGET
+from bot.flows.invite import INVITE
+from bot.flows.language import LANGUAGE
+from bot.flows.onboarding import ONBOARDING
+from bot.flows.report import REPORT
+from bot.flows.review import REJECT
+from bot.handlers import (
+    class_view,
+    common,
+    errors,
+    fallback,
+    flow,
+    invite,
+    privacy,
+    report,
+    review,
+    start,
+)
+from bot.handlers.conversation import FlowRegistry
 
-if TYPE_CHECKING:
-    from bot.handlers.routes import Routes
+
+def get_routers() -> list[Router]:
+    """A fresh router per feature (aiogram attaches a router to one parent only)."""
+    features = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
+    return [feature.router() for feature in features]
 
 
-def route_tables() -> list[Routes]:
-    """Every feature's route table, in the order its handlers are tried."""
-    from bot.handlers import (
-        class_view,
-        common,
-        errors,
-        fallback,
-        flow,
-        invite,
-        privacy,
-        report,
-        review,
-        start,
+def build_flows() -> FlowRegistry:
+    return FlowRegistry.of(
+        (
+            (ONBOARDING, start.finish_onboarding),
+            (LANGUAGE, common.finish_language),
+            (REPORT, report.finish_report),
+            (REJECT, review.finish_reject),
+            (INVITE, invite.finish_invite),
+            (FORGET, privacy.finish_forget),
+        )
     )
-
-    modules = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
-    return [module.router for module in modules]
-
-
-def install_handlers(dispatcher: Router) -> None:
-    """Every handler on the dispatcher itself, tried through an index (see routes.install)."""
-    from bot.handlers.routes import install
-
-    install(dispatcher, route_tables())
-
-
-def get_routers(settings: Settings) -> list[Router]:
-    """A plain aiogram router per route table, role gates on the routers (no index).
-    The bot uses `install_handlers`; tests check that both answer alike."""
-    return [table.build() for table in route_tables()]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from aiogram.filters import Filter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery
+from pydantic import Field
 
 VERSION = 1
 
@@ -28,8 +29,6 @@ class FlowButton(Filter):
     rest of the parsing.
     """
 
-    index_keys = frozenset({f"cb:{FlowCallback.__prefix__}"})  # for the Switchboard
-
     async def __call__(self, query: CallbackQuery) -> bool | dict[str, Any]:
         parts = (query.data or "").split(":")
         if len(parts) != 5 or parts[0] != FlowCallback.__prefix__ or parts[1] != str(VERSION):
@@ -39,17 +38,23 @@ class FlowButton(Filter):
         return {"callback_data": button}
 
 
+DB_ID = Annotated[int, Field(ge=1, le=2**63 - 1)]  # what a BIGINT primary key can hold
+
+
 class ReviewCallback(CallbackData, prefix="rv"):
-    """A principal's decision on revision `r` of report `id`: ok (approve), no (reject), skip."""
+    """A principal's decision on revision `r` of report `id`: ok (approve), no (reject), skip.
+
+    Anything else does not parse, so a forged action or an id out of range never reaches
+    the handler (the stale-button answer takes it)."""
 
     v: int
-    id: int
-    r: int
-    a: str
+    id: DB_ID
+    r: DB_ID
+    a: Literal["ok", "no", "skip"]
 
 
 class AgainCallback(CallbackData, prefix="ra"):
     """'Report again' under a rejection notice: opens /report at milestone `m`."""
 
     v: int
-    m: str
+    m: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]

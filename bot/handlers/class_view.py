@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import Bot
+from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
 from bot.filters import RoleFilter
-from bot.flows.text import Joined, Plain, T, Text
-from bot.handlers.conversation import send_long
-from bot.handlers.routes import Routes
-from bot.i18n import Renderer, fmt_percent
+from bot.i18n import fmt_percent
 from bot.services import indicators
-from bot.services.people import PersonView
-
-router = Routes("class", message_filters=(RoleFilter("staff"),))
+from bot.text import Joined, Plain, T, Text
+from bot.turn import Turn
 
 NAMES_SHOWN = 30
+
+
+def router() -> Router:
+    routes = Router(name="class")
+    routes.message.filter(RoleFilter("staff", superadmins=False))
+    routes.message.register(class_progress, Command("class"))
+    return routes
 
 
 def tally_line(tally: indicators.Tally, lang: str) -> Plain:
@@ -29,25 +30,26 @@ def tally_line(tally: indicators.Tally, lang: str) -> Plain:
     )
 
 
-@router.message(Command("class"))
-async def class_progress(message: Message, bot: Bot, person: PersonView, **data: Any) -> None:
-    render: Renderer = data["render"]
-    lang = render.locale
-    campaign_id, pack = await data["campaign"].get(data["uow"])
-    places = [m for m in person.memberships if m.role == "staff"]
+async def class_progress(message: Message, turn: Turn) -> None:
+    assert turn.person is not None
+    lang = turn.locale
+    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    places = [m for m in turn.person.memberships if m.role == "staff"]
+    database = turn.uow.database
     for place in places:
         # Names go to the class's own teacher (and, through /review, to the principal).
         names = place.org_kind == "class"
-        tallies = [
-            t
-            for t in await indicators.tallies(
-                data["uow"], campaign_id, pack, place.org_path, people_only=True
+        async with database.reading() as reading:
+            tallies = [
+                t
+                for t in await indicators.tallies(
+                    reading, campaign_id, pack, place.org_path, people_only=True
+                )
+                if t.population
+            ]
+            counts = await indicators.class_view(
+                reading, campaign_id, pack, place.org_id, place.org_kind, names
             )
-            if t.population
-        ]
-        counts = await indicators.class_view(
-            data["uow"], campaign_id, pack, place.org_id, place.org_kind, names
-        )
         parts: list[Text] = [
             Plain(f"📋 {place.org_name}" + (f" ({place.school_name})" if place.school_name else ""))
         ]
@@ -71,6 +73,6 @@ async def class_progress(message: Message, bot: Bot, person: PersonView, **data:
                     else T("   not yet: {names} and {more} more", names=Plain(shown), more=more)
                 )
         parts.append(Joined(tuple(lines), sep="\n"))
-        await send_long(bot, message.chat.id, render(Joined(tuple(parts))))
+        turn.say(Joined(tuple(parts)))
     if not places:
-        await message.answer(render(T("You do not look after a class or unit yet.")))
+        turn.say(T("You do not look after a class or unit yet."))

@@ -1,21 +1,20 @@
 """Runs declared flows over Telegram: stores their state, renders their effects.
 
-The FSM state is `flow:<name>:<step>` and the FSM data is the flow's data,
-so conversations survive a restart in whichever storage the bot runs on.
-Records a flow emits go to the finisher registered for that flow.
+The FSM state is `flow:<name>:<step>` and the FSM data is the flow's data, so
+conversations survive a restart in whichever storage the bot runs on; the state
+is written in the update's transaction (storage.conversation). Records a flow
+emits go to the finisher registered for that flow in the `FlowRegistry`, which
+`bot.handlers.build_flows` builds beside the routers.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import suppress
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.fsm.context import FSMContext
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.flows import engine
@@ -30,22 +29,50 @@ from bot.flows.engine import (
     SetLanguage,
     TextInput,
 )
-from bot.flows.text import Plain
 from bot.handlers.callbacks import VERSION, FlowCallback
 from bot.i18n import Renderer
+from bot.text import Joined, Plain, Text
+from bot.turn import Turn
 
 TEXT_LIMIT = 4096
 
-Finisher = Callable[[Record, dict[str, Any]], Awaitable[Sequence[Effect]]]
-
-FLOWS: dict[str, Flow] = {}
-FINISHERS: dict[str, Finisher] = {}
 
 
-def register(flow: Flow, finisher: Finisher | None = None) -> None:
-    FLOWS[flow.name] = flow
-    if finisher is not None:
-        FINISHERS[flow.name] = finisher
+@dataclass(frozen=True)
+class Attachment:
+    """A file a finisher sends after the text before it (an invite's QR code after its link)."""
+
+    kind: str  # photo | document
+    file: bytes | str
+    filename: str = "file"
+    caption: Text | None = None
+
+
+Shown = Effect | Attachment
+Finisher = Callable[[Record, Turn], Awaitable[Sequence[Shown]]]
+
+
+@dataclass(frozen=True)
+class FlowRegistry:
+    """Every flow the bot runs, by name, with the finisher that writes its records."""
+
+    flows: Mapping[str, Flow]
+    finishers: Mapping[str, Finisher]
+
+    @classmethod
+    def of(cls, entries: Iterable[tuple[Flow, Finisher | None]]) -> FlowRegistry:
+        flows: dict[str, Flow] = {}
+        finishers: dict[str, Finisher] = {}
+        for flow, finisher in entries:
+            if flow.name in flows:
+                raise ValueError(f"flow {flow.name!r} is registered twice")
+            flows[flow.name] = flow
+            if finisher is not None:
+                finishers[flow.name] = finisher
+        return cls(flows, finishers)
+
+    def get(self, name: str) -> Flow | None:
+        return self.flows.get(name)
 
 
 def raw_state(state: engine.State) -> str:
@@ -57,6 +84,12 @@ def parse_state(raw: str | None, data: dict[str, Any]) -> engine.State | None:
         return None
     _, flow, step = raw.split(":", 2)
     return engine.State(flow, step, data)
+
+
+async def current_state(turn: Turn, raw: str | None) -> engine.State | None:
+    if turn.state is None or not raw or not raw.startswith("flow:"):
+        return None
+    return parse_state(raw, await turn.state.get_data())
 
 
 @lru_cache(maxsize=4096)
@@ -117,93 +150,80 @@ def message_input(message: Message) -> Input:
 class Conversation:
     """One person's chat: begin a flow, feed it input, show what it says.
 
-    `pressed` is the message whose button was just pressed: the first thing the flow
-    says replaces it (its text and buttons), so the chat reads as one card moving
-    forward and no old buttons are left behind. Anything more is sent as new messages.
+    `pressed` is the id of the message whose button was just pressed: the first thing
+    the flow says replaces it (its text and buttons), so the chat reads as one card
+    moving forward and no old buttons are left behind. Anything more is sent as new
+    messages. Nothing is sent until the update commits (see `Turn.replies`).
     """
 
-    def __init__(
-        self,
-        bot: Bot,
-        chat_id: int,
-        state: FSMContext,
-        data: dict[str, Any],
-        pressed: Message | None = None,
-    ) -> None:
-        self.bot = bot
-        self.chat_id = chat_id
-        self.state = state
-        self.data = data
-        self.render: Renderer = data["render"]
+    def __init__(self, turn: Turn, pressed: int | None = None) -> None:
+        self.turn = turn
         self.pressed = pressed
 
     async def begin(self, flow: Flow, flow_data: dict[str, Any], at: str | None = None) -> None:
         await self._apply(flow, engine.start(flow, flow_data, at))
 
     async def feed(self, current: engine.State, event: Input) -> None:
-        flow = FLOWS[current.flow]
-        if current.step not in flow.steps:  # a step removed by an upgrade
-            await self.state.clear()
+        flow = self.turn.shared.flows.get(current.flow)
+        if flow is None or current.step not in flow.steps:  # removed by an upgrade
+            await self._end()
             return
         await self._apply(flow, engine.step(flow, current, event))
 
-    async def _apply(self, flow: Flow, result: engine.Result) -> None:
-        effects: list[Effect] = list(result.effects)
-        if result.state is None:
-            await self.state.clear()
-        else:
-            await self.state.set_state(raw_state(result.state))
-            await self.state.set_data(dict(result.state.data))
-        finisher = FINISHERS.get(flow.name)
-        done: list[Effect] = []
-        for effect in effects:
-            if isinstance(effect, Record) and finisher is not None:
-                done.extend(await finisher(effect, self.data))
-            else:
-                done.append(effect)
-        await self.show(done)
-
-    async def show(self, effects: Sequence[Effect]) -> None:
-        for effect in effects:
-            if isinstance(effect, SetLanguage):
-                self.render = Renderer(self.render.catalogues, effect.language, self.render.zone)
-                self.data["render"] = self.render
-            elif isinstance(effect, Reply):
-                text, markup = self.render(effect.text), keyboard(effect, self.render)
-                if not await self._replace_pressed(text, markup):
-                    await send_long(self.bot, self.chat_id, text, markup)
-        if self.pressed is not None:  # nothing replaced it: at least take its buttons away
-            pressed, self.pressed = self.pressed, None
-            with suppress(TelegramBadRequest):
-                await pressed.edit_reply_markup(reply_markup=None)
-
-    async def _replace_pressed(self, text: str, markup: InlineKeyboardMarkup | None) -> bool:
-        pressed, self.pressed = self.pressed, None
-        if pressed is None or len(text) > TEXT_LIMIT or pressed.text is None:
-            if pressed is not None:
-                with suppress(TelegramBadRequest):
-                    await pressed.edit_reply_markup(reply_markup=None)
+    async def show_current(self, current: engine.State, note: Any = None) -> bool:
+        """Show the current step's card again (in place of the pressed message); False when
+        the flow or step no longer exists."""
+        flow = self.turn.shared.flows.get(current.flow)
+        if flow is None or current.step not in flow.steps:
+            await self._end()
             return False
-        try:
-            await self.bot.edit_message_text(
-                text=text, chat_id=self.chat_id, message_id=pressed.message_id, reply_markup=markup
-            )
-        except TelegramBadRequest as problem:  # too old, deleted, or already showing this
-            return "not modified" in str(problem)
+        prompt = engine.start(flow, current.data, current.step).effects[0]
+        assert isinstance(prompt, Reply)
+        shown = prompt if note is None else Reply(
+            Joined((note, prompt.text)), prompt.choices, prompt.flow, prompt.step
+        )
+        self.show([shown])
         return True
 
+    async def _end(self) -> None:
+        if self.turn.state is not None:
+            await self.turn.state.clear()
+        if self.pressed is not None:
+            self.turn.replies.buttons(self.turn.chat_id, self.pressed, None)
 
-async def send_long(
-    bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None
-) -> None:
-    """Send text of any length in pieces under Telegram's limit; buttons go on the last one."""
-    pieces: list[str] = []
-    while len(text) > TEXT_LIMIT:
-        cut = text.rfind("\n", 0, TEXT_LIMIT)
-        cut = cut if cut > 0 else TEXT_LIMIT
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    pieces.append(text)
-    for piece in pieces[:-1]:
-        await bot.send_message(chat_id, piece)
-    await bot.send_message(chat_id, pieces[-1], reply_markup=markup)
+    async def _apply(self, flow: Flow, result: engine.Result) -> None:
+        state = self.turn.state
+        assert state is not None, "flows run only where aiogram gives a conversation state"
+        if result.state is None:
+            await state.clear()
+        else:
+            await state.set_state(raw_state(result.state))
+            await state.set_data(dict(result.state.data))
+        finisher = self.turn.shared.flows.finishers.get(flow.name)
+        done: list[Shown] = []
+        for effect in result.effects:
+            if isinstance(effect, SetLanguage):
+                self.turn.render = self.turn.renderer(effect.language)
+            if isinstance(effect, Record) and finisher is not None:
+                done.extend(await finisher(effect, self.turn))
+            else:
+                done.append(effect)
+        self.show(done)
+
+    def show(self, effects: Sequence[Shown]) -> None:
+        render = self.turn.render
+        for effect in effects:
+            if isinstance(effect, Attachment):
+                caption = render(effect.caption) if effect.caption is not None else None
+                self.turn.replies.media(
+                    self.turn.chat_id, effect.kind, effect.file, caption, filename=effect.filename
+                )
+            elif isinstance(effect, SetLanguage):
+                render = self.turn.renderer(effect.language)
+            elif isinstance(effect, Reply):
+                text, markup = render(effect.text), keyboard(effect, render)
+                pressed, self.pressed = self.pressed, None
+                self.turn.replies.card(self.turn.chat_id, pressed, text, markup)
+        if self.pressed is not None:  # nothing replaced it: at least take its buttons away
+            self.turn.replies.buttons(self.turn.chat_id, self.pressed, None)
+            self.pressed = None

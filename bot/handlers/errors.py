@@ -1,25 +1,37 @@
-"""The one error handler: log ids (never texts), apologise in the person's language."""
+"""The one error handler: log ids (never texts), apologise in the person's language.
+
+The update's work has rolled back and nothing it meant to say was sent; the apology
+goes straight out (paced and retried like every call)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from aiogram.types import ErrorEvent
+from aiogram import Bot, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import ErrorEvent, User
 
-from bot.flows.text import T
-from bot.handlers.routes import Routes
+from bot.i18n import Renderer
+from bot.text import T
+from bot.turn import Turn
 
 log = logging.getLogger("hocvuso.errors")
-router = Routes("errors")
 
 SORRY = T("Sorry, something went wrong on our side. Please try again in a moment.")
 
 
-@router.errors()
-async def on_error(event: ErrorEvent, **data: Any) -> bool:
+def router() -> Router:
+    routes = Router(name="errors")
+    routes.errors.register(on_error)
+    return routes
+
+
+async def on_error(
+    event: ErrorEvent, bot: Bot, event_from_user: User | None = None, turn: Turn | None = None
+) -> bool:
     update = event.update
-    user = data.get("event_from_user")
+    user = event_from_user
     log.error(
         "update %s from user %s failed: %s",
         update.update_id,
@@ -27,13 +39,14 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
         type(event.exception).__name__,
         exc_info=event.exception,
     )
-    render = data.get("render")
+    render: Renderer | None = turn.render if turn else None
     text = render(SORRY) if render else SORRY.msgid
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
+            query = update.callback_query
+            await bot(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
         elif update.message is not None:
-            await update.message.answer(text)
-    except Exception:  # the apology itself failed: the error is logged already
+            await bot(SendMessage(chat_id=update.message.chat.id, text=text))
+    except TelegramAPIError:  # the apology itself failed: the error is logged already
         log.warning("could not apologise for update %s", update.update_id)
     return True

@@ -1,57 +1,64 @@
-"""Input for a flow under way: button presses and messages while a step waits."""
+"""Input for a flow under way: button presses and messages while a step waits.
+
+A press on a button of a step the conversation has left gets an answer that says
+where the person stands: the card is shown again at the current step (edited into
+the pressed message, so if the card never reached them, now it does); after a
+finished onboarding, that they have joined and what they can do now.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from aiogram import Bot
-from aiogram.fsm.context import FSMContext
-from aiogram.methods import AnswerCallbackQuery
+from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 
 from bot.filters import CommandText, InFlow
 from bot.flows.engine import STALE, Pick
+from bot.flows.onboarding import ONBOARDING
 from bot.handlers.callbacks import FlowButton, FlowCallback
-from bot.handlers.conversation import FLOWS, Conversation, message_input, parse_state
-from bot.handlers.routes import Routes
+from bot.handlers.conversation import Conversation, current_state, message_input
+from bot.handlers.welcome import where_you_stand
+from bot.text import T
+from bot.turn import Turn
 
-router = Routes("flow")
+MOVED_ON = T("That button was from an earlier question. Here is where we are now.")
 
 
-@router.callback_query(FlowButton())
+def router() -> Router:
+    routes = Router(name="flow")
+    routes.callback_query.register(pressed, FlowButton())
+    routes.message.register(answered, InFlow(), CommandText(expected=False))
+    return routes
+
+
+def pressed_message(query: CallbackQuery) -> int | None:
+    return query.message.message_id if isinstance(query.message, Message) else None
+
+
 async def pressed(
-    query: CallbackQuery,
-    callback_data: FlowCallback,
-    state: FSMContext,
-    raw_state: str | None,
-    bot: Bot,
-    **data: Any,
+    query: CallbackQuery, callback_data: FlowCallback, raw_state: str | None, turn: Turn
 ) -> None:
-    current = parse_state(raw_state, await state.get_data())
-    render = data["render"]
-    if current is None or current.flow != callback_data.flow or current.flow not in FLOWS:
-        await query.answer(render(STALE), show_alert=True)
+    current = await current_state(turn, raw_state)
+    card = pressed_message(query)
+    chat = Conversation(turn, pressed=card)
+    if current is None or current.flow != callback_data.flow:
+        if current is None and callback_data.flow == ONBOARDING.name and turn.person is not None:
+            turn.replies.toast(query.id)
+            turn.replies.card(turn.chat_id, card, turn.render(where_you_stand(turn.person)))
+            return
+        turn.replies.toast(query.id, turn.render(STALE), alert=True)
+        if card is not None and current is None:
+            turn.replies.buttons(turn.chat_id, card, None)
         return
-    # The method itself rather than query.answer(): that validates every optional field
-    # too, and this is the busiest call there is.
-    await bot(AnswerCallbackQuery(callback_query_id=query.id))
-    pressed = query.message if isinstance(query.message, Message) else None
-    if current.step != callback_data.step:  # an older step's button: that card stays as it is
-        pressed = None
-    data.update(state=state, bot=bot)
-    chat_id = query.message.chat.id if query.message else query.from_user.id
-    chat = Conversation(bot, chat_id, state, data, pressed=pressed)
+    if current.step != callback_data.step:
+        turn.replies.toast(query.id, turn.render(MOVED_ON))
+        await chat.show_current(current)
+        return
+    turn.replies.toast(query.id)
     await chat.feed(current, Pick(callback_data.step, callback_data.key))
 
 
-@router.message(InFlow(), CommandText(expected=False))
-async def answered(
-    message: Message, state: FSMContext, raw_state: str, bot: Bot, **data: Any
-) -> None:
-    current = parse_state(raw_state, await state.get_data())
-    if current is None or current.flow not in FLOWS:
-        await state.clear()
+async def answered(message: Message, raw_state: str, turn: Turn) -> None:
+    current = await current_state(turn, raw_state)
+    if current is None:
         return
-    data.update(state=state, bot=bot)
-    chat = Conversation(bot, message.chat.id, state, data)
-    await chat.feed(current, message_input(message))
+    await Conversation(turn).feed(current, message_input(message))

@@ -1,53 +1,50 @@
 """/invite: staff for their own class, principals for their school, department
-officers for the schools below them, superadmins anywhere."""
+officers for the schools below them, superadmins anywhere.
+
+The link goes out as text first and the QR code after it, so that a refused or
+failed photo never costs the teacher the link."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from aiogram import Bot
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import Message
 
 from bot.errors import NotAllowed
 from bot.filters import RoleFilter
-from bot.flows.engine import Effect, Record, Reply
+from bot.flows.engine import Record, Reply
 from bot.flows.invite import INVITE
 from bot.flows.onboarding import ROLE_NAMES
-from bot.flows.text import T
-from bot.handlers import conversation
-from bot.handlers.conversation import Conversation
-from bot.handlers.routes import Routes
+from bot.handlers.conversation import Attachment, Conversation, Shown
 from bot.services import invites
-from bot.services.people import PersonView
+from bot.text import T
+from bot.turn import Turn
 
-router = Routes("invite", message_filters=(RoleFilter("staff", "principal", "dept_admin"),))
+
+def router() -> Router:
+    routes = Router(name="invite")
+    routes.message.filter(RoleFilter("staff", "principal", "dept_admin"))
+    routes.message.register(start_invite, Command("invite"))
+    return routes
 
 
-@router.message(Command("invite"))
-async def start_invite(
-    message: Message, state: FSMContext, bot: Bot, person: PersonView | None, **data: Any
-) -> None:
-    render = data["render"]
-    found = await invites.candidates(data["uow"], person, data["superadmin"])
+async def start_invite(message: Message, turn: Turn) -> None:
+    found = await invites.candidates(turn.uow, turn.person, turn.superadmin)
     if not found:
-        await message.answer(render(T("There is no class or unit you can invite people into yet.")))
+        turn.say(T("There is no class or unit you can invite people into yet."))
         return
     if len(found) > invites.MAX_CHOICES:
-        await message.answer(
-            render(
-                T(
-                    "You look after more than {count} units, too many for buttons. Please use "
-                    "the command-line tool: hocvuso invite create --org … --role …",
-                    count=invites.MAX_CHOICES,
-                )
+        turn.say(
+            T(
+                "You look after more than {count} units, too many for buttons. Please use "
+                "the command-line tool: hocvuso invite create --org … --role …",
+                count=invites.MAX_CHOICES,
             )
         )
         return
-    data.update(state=state, bot=bot, person=person)
-    await Conversation(bot, message.chat.id, state, data).begin(
+    await Conversation(turn).begin(
         INVITE,
         {
             "units": [[unit.id, unit.name] for unit, _ in found],
@@ -56,41 +53,37 @@ async def start_invite(
     )
 
 
-async def finish_invite(record: Record, data: dict[str, Any]) -> Sequence[Effect]:
-    uow = data["uow"]
-    unit = await invites.unit(uow, record.data["org_id"])
+async def finish_invite(record: Record, turn: Turn) -> Sequence[Shown]:
+    unit = await invites.unit(turn.uow, record.data["org_id"])
     if unit is None:
         return (Reply(T("That class or unit no longer exists.")),)
-    user = data["event_from_user"]
     try:
         created = await invites.create(
-            uow,
+            turn.uow,
             unit=unit,
             role=record.data["role"],
-            bot_username=data["bot_username"],
-            now=data["now"],
-            creator=data.get("person"),
-            creator_tg_id=user.id,
-            superadmin=data["superadmin"],
+            bot_username=turn.shared.bot_username,
+            now=turn.now,
+            creator=turn.person,
+            creator_tg_id=turn.user_id,
+            superadmin=turn.superadmin,
         )
     except NotAllowed:
         return (Reply(T("You cannot create that invite.")),)
-    render = data["render"]
-    caption = render(
-        T(
-            "Invite link for: {role}, {unit}. Valid until {until}.\n{link}\n\nShare the link or "
-            "the QR code, for example in the class Zalo group.",
-            role=ROLE_NAMES[created.role],
-            unit=created.org_name,
-            until=created.expires_at.astimezone(data["render"].zone).date()
-            if created.expires_at
-            else "—",
-            link=created.link,
-        )
+    until = created.expires_at.astimezone(turn.shared.zone).date() if created.expires_at else "—"
+    text = T(
+        "Invite link for: {role}, {unit}. Valid until {until}.\n{link}\n\nShare the link or "
+        "the QR code, for example in the class Zalo group.",
+        role=ROLE_NAMES[created.role],
+        unit=created.org_name,
+        until=until,
+        link=created.link,
     )
-    photo = BufferedInputFile(invites.qr_png(created.link), filename="invite.png")
-    await data["bot"].send_photo(user.id, photo, caption=caption)
-    return ()
-
-
-conversation.register(INVITE, finish_invite)
+    caption = T(
+        "QR code of the invite link for: {role}, {unit}\n{link}",
+        role=ROLE_NAMES[created.role],
+        unit=created.org_name,
+        link=created.link,
+    )
+    qr = invites.qr_png(created.link)
+    return (Reply(text), Attachment("photo", qr, "invite.png", caption))

@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from aiogram import Bot
+from aiogram import Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.forget import FORGET
 from bot.flows.onboarding import ROLE_NAMES
-from bot.flows.text import Joined, Plain, T, Text
-from bot.handlers import conversation
 from bot.handlers.conversation import Conversation
-from bot.handlers.menus import clear_person_menu
-from bot.handlers.routes import Routes
+from bot.handlers.menus import set_person_menu
 from bot.services import enrolment, privacy
-from bot.services.people import Directory
-
-router = Routes("privacy")
+from bot.text import Joined, Plain, T, Text
+from bot.turn import Turn
 
 NOTHING_HELD = T("We keep no data about you.")
 LANGUAGE_NAMES = {"vi": Plain("Tiếng Việt"), "en": Plain("English")}
 
 
-@router.message(Command("mydata"))
-async def my_data(message: Message, **data: Any) -> None:
-    render = data["render"]
-    held = await privacy.held_data(data["uow"], message.chat.id)
+def router() -> Router:
+    routes = Router(name="privacy")
+    routes.message.register(my_data, Command("mydata"))
+    routes.message.register(forget, Command("forget"))
+    return routes
+
+
+async def my_data(message: Message, turn: Turn) -> None:
+    held = await privacy.held_data(turn.uow, turn.user_id)
     if held is None:
-        await message.answer(render(NOTHING_HELD))
+        turn.say(NOTHING_HELD)
         return
     parts: list[Text] = [
         T("This is everything the bot keeps about you:"),
@@ -51,25 +50,27 @@ async def my_data(message: Message, **data: Any) -> None:
             )
         )
     parts.append(T("/forget deletes it."))
-    await message.answer(render(Joined(tuple(parts), sep="\n")))
+    turn.say(Joined(tuple(parts), sep="\n"))
 
 
-@router.message(Command("forget"))
-async def forget(message: Message, state: FSMContext, bot: Bot, **data: Any) -> None:
-    if data.get("person") is None:
-        await message.answer(data["render"](NOTHING_HELD))
+async def forget(message: Message, turn: Turn) -> None:
+    if turn.person is None:
+        turn.say(NOTHING_HELD)
         return
-    data.update(state=state, bot=bot)
-    await Conversation(bot, message.chat.id, state, data).begin(FORGET, {})
+    await Conversation(turn).begin(FORGET, {})
 
 
-async def finish_forget(record: Record, data: dict[str, Any]) -> Sequence[Effect]:
-    user_id = data["event_from_user"].id
-    await enrolment.forget(data["uow"], user_id, data["now"])
-    directory: Directory = data["directory"]
-    directory.invalidate(user_id)
-    await data["state"].clear()
-    await clear_person_menu(data["bot"], user_id)
+async def finish_forget(record: Record, turn: Turn) -> Sequence[Effect]:
+    user_id = turn.user_id
+    await enrolment.forget(turn.uow, user_id, turn.now)
+    directory = turn.shared.directory
+    database = turn.uow.database
+    turn.uow.after_commit(lambda: directory.invalidate(user_id))
+    turn.uow.after_commit(lambda: privacy.scrub(database))
+    if turn.state is not None:
+        await turn.state.clear()
+    turn.person = None
+    set_person_menu(turn, None)
     return (
         Reply(
             T(
@@ -78,6 +79,3 @@ async def finish_forget(record: Record, data: dict[str, Any]) -> Sequence[Effect
             )
         ),
     )
-
-
-conversation.register(FORGET, finish_forget)

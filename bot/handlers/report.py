@@ -5,34 +5,38 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from aiogram import Bot, F
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from bot.campaign.pack import DOMAINS, CampaignPack
+from bot.campaign.pack import DOMAINS
 from bot.errors import InputRejected, NotAllowed
 from bot.filters import RoleFilter
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.report import EVIDENCE_PROBLEMS, MARKS, REPORT, STATUS_NAMES, start_data
-from bot.flows.text import Joined, Plain, T, Text
-from bot.handlers import conversation
 from bot.handlers.callbacks import VERSION, AgainCallback
 from bot.handlers.conversation import Conversation
-from bot.handlers.routes import Routes
 from bot.services import reports
-from bot.services.people import PersonView
-from bot.services.reports import Evidence, ReportView
-
-REPORTERS = ("parent", "student", "staff", "principal")
-router = Routes("report", message_filters=(RoleFilter(*REPORTERS),))
+from bot.services.reports import REPORTING_ROLES, Evidence, Progress
+from bot.text import Joined, Plain, T, Text
+from bot.turn import Turn
 
 NOTHING_TO_REPORT = T("There are no milestones for your role in the current campaign.")
 
 
-def items(
-    pack: CampaignPack, person: PersonView, mine: dict[str, ReportView], lang: str
-) -> list[dict[str, Any]]:
+def router() -> Router:
+    routes = Router(name="report")
+    # One's own milestones need a membership, superadmins' too.
+    gate = RoleFilter(*REPORTING_ROLES, superadmins=False)
+    routes.message.filter(gate)
+    routes.callback_query.filter(gate)
+    routes.message.register(report, Command("report"))
+    routes.message.register(show_progress, Command("progress"))
+    routes.callback_query.register(report_again, AgainCallback.filter(F.v == VERSION))
+    return routes
+
+
+def items(found: Progress, lang: str) -> list[dict[str, Any]]:
     return [
         {
             "id": m.id,
@@ -42,52 +46,48 @@ def items(
             "domain_name": DOMAINS[m.domain].get(lang),
             "evidence": m.evidence,
             "verification": m.verification,
-            "status": mine[m.id].status if m.id in mine else "",
-            "reported_on": mine[m.id].reported_at.date().isoformat() if m.id in mine else None,
+            "status": found.status(m.id),
+            "reported_on": found.reports[m.id].reported_at.date().isoformat()
+            if m.id in found.reports
+            else None,
         }
-        for m in reports.milestones_for(pack, person)
+        for m in found.milestones
     ]
 
 
-async def open_report(
-    bot: Bot, chat_id: int, state: FSMContext, data: dict[str, Any], start_at: str | None = None
-) -> None:
-    person: PersonView = data["person"]
-    campaign_id, pack = await data["campaign"].get(data["uow"])
-    mine = await reports.mine(data["uow"], campaign_id, person.id)
-    listed = items(pack, person, mine, data["locale"])
+async def open_report(turn: Turn, start_at: str | None = None) -> None:
+    assert turn.person is not None
+    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
+    listed = items(found, turn.locale)
     if not listed:
-        await bot.send_message(chat_id, data["render"](NOTHING_TO_REPORT))
+        turn.say(NOTHING_TO_REPORT)
         return
     step, flow_data = start_data(listed, start_at)
-    data.update(state=state, bot=bot)
-    await Conversation(bot, chat_id, state, data).begin(REPORT, flow_data, at=step)
+    await Conversation(turn).begin(REPORT, flow_data, at=step)
 
 
-@router.message(Command("report"))
-async def report(message: Message, state: FSMContext, bot: Bot, **data: Any) -> None:
-    await open_report(bot, message.chat.id, state, data)
+async def report(message: Message, turn: Turn) -> None:
+    await open_report(turn)
 
 
-@router.callback_query(AgainCallback.filter(F.v == VERSION), RoleFilter(*REPORTERS))
-async def report_again(
-    query: CallbackQuery, callback_data: AgainCallback, state: FSMContext, bot: Bot, **data: Any
-) -> None:
-    await query.answer()
-    await open_report(bot, query.from_user.id, state, data, start_at=callback_data.m)
+async def report_again(query: CallbackQuery, callback_data: AgainCallback, turn: Turn) -> None:
+    turn.replies.toast(query.id)
+    await open_report(turn, start_at=callback_data.m)
 
 
-async def finish_report(record: Record, data: dict[str, Any]) -> Sequence[Effect]:
-    person: PersonView = data["person"]
-    campaign_id, pack = await data["campaign"].get(data["uow"])
+async def finish_report(record: Record, turn: Turn) -> Sequence[Effect]:
+    person = turn.person
+    assert person is not None
+    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
     milestone_id = record.data["milestone"]
     if record.kind == "withdraw":
         done = await reports.withdraw(
-            data["uow"],
+            turn.uow,
             campaign_id=campaign_id,
             person=person,
             milestone_id=milestone_id,
-            now=data["now"],
+            now=turn.now,
         )
         return (
             Reply(
@@ -98,19 +98,19 @@ async def finish_report(record: Record, data: dict[str, Any]) -> Sequence[Effect
     evidence = Evidence(**raw) if raw else None
     try:
         saved = await reports.submit(
-            data["uow"],
+            turn.uow,
             campaign_id=campaign_id,
             pack=pack,
             person=person,
             milestone_id=milestone_id,
             evidence=evidence,
-            now=data["now"],
+            now=turn.now,
         )
     except NotAllowed:
         return (Reply(T("That milestone is not one you can report.")),)
     except InputRejected as problem:
         return (Reply(EVIDENCE_PROBLEMS.get(problem.reason, EVIDENCE_PROBLEMS["missing"])),)
-    title = Plain(pack.milestone(milestone_id).title.get(data["locale"]))
+    title = Plain(pack.milestone(milestone_id).title.get(turn.locale))
     if saved.status == "pending":
         return (
             Reply(
@@ -125,38 +125,35 @@ async def finish_report(record: Record, data: dict[str, Any]) -> Sequence[Effect
     )
 
 
-conversation.register(REPORT, finish_report)
-
-
 def bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else 0
     return "▰" * filled + "▱" * (width - filled)
 
 
-@router.message(Command("progress"))
-async def progress(message: Message, person: PersonView, **data: Any) -> None:
-    render = data["render"]
-    lang = data["locale"]
-    campaign_id, pack = await data["campaign"].get(data["uow"])
-    mine = await reports.mine(data["uow"], campaign_id, person.id)
-    listed = reports.milestones_for(pack, person)
-    if not listed:
-        await message.answer(render(NOTHING_TO_REPORT))
-        return
-    done = sum(1 for m in listed if m.id in mine and mine[m.id].status in ("approved", "accepted"))
+def progress_text(found: Progress, lang: str) -> Text:
     lines: list[Text] = [
-        T("Your milestones: {done} of {total} done.", done=done, total=len(listed)),
-        Plain(bar(done, len(listed))),
+        T("Your milestones: {done} of {total} done.", done=found.done, total=found.total),
+        Plain(bar(found.done, found.total)),
     ]
-    for milestone in listed:
-        found = mine.get(milestone.id)
+    for milestone in found.milestones:
+        report_view = found.reports.get(milestone.id)
         title = milestone.title.get(lang)
-        if found is None:
+        if report_view is None:
             lines.append(Plain(f"{MARKS['']} {title}"))
             continue
-        status: Text = STATUS_NAMES[found.status]
-        if found.status == "rejected" and found.reason:
-            status = T("not accepted: {reason}", reason=Plain(found.reason))
-        lines.append(Joined((Plain(f"{MARKS[found.status]} {title} — "), status), sep=""))
+        status: Text = STATUS_NAMES[report_view.status]
+        if report_view.status == "rejected" and report_view.reason:
+            status = T("not accepted: {reason}", reason=Plain(report_view.reason))
+        lines.append(Joined((Plain(f"{MARKS[report_view.status]} {title} — "), status), sep=""))
     lines.append(T("/report to report a milestone."))
-    await message.answer(render(Joined(tuple(lines), sep="\n")))
+    return Joined(tuple(lines), sep="\n")
+
+
+async def show_progress(message: Message, turn: Turn) -> None:
+    assert turn.person is not None
+    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
+    if not found.milestones:
+        turn.say(NOTHING_TO_REPORT)
+        return
+    turn.say(progress_text(found, turn.locale))

@@ -1,1 +1,2 @@
-"""Update middlewares, outermost first: flood guard, unit of work, person, locale."""
+"""Update middlewares, outermost first (see `bot.app.build_app`): flood guard, conversation
+lock and state (aiogram's), unit of work and replies, then the turn (who, language, when)."""

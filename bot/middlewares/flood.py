@@ -1,28 +1,47 @@
 """Flood guard: past `limit` updates in `window` seconds a person is told once to slow down,
-and further updates are dropped until the window passes."""
+and further updates are dropped until they are back under the limit.
+
+It sits outside the conversation lock, so a flood is counted as it arrives, not as
+the person's earlier updates finish; the notice goes straight out (it reports no
+database work), paced like every other call.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
+from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import TelegramObject, Update, User
 
-from bot.flows.text import T
-from bot.i18n import Renderer
+from bot.i18n import Catalogues, Renderer
+from bot.services.people import Directory
+from bot.text import T
+
+log = logging.getLogger(__name__)
 
 SLOW_DOWN = T("You are sending messages very fast. Please wait a few seconds, then try again.")
 
 
 class FloodMiddleware(BaseMiddleware):
-    def __init__(self, limit: int = 20, window: float = 10.0) -> None:
+    def __init__(
+        self,
+        catalogues: Catalogues,
+        directory: Directory,
+        limit: int = 20,
+        window: float = 10.0,
+    ) -> None:
+        self.catalogues = catalogues
+        self.directory = directory
         self.limit = limit
         self.window = window
         self._seen: dict[int, deque[float]] = {}
-        self._warned: dict[int, float] = {}
+        self._warned: set[int] = set()  # told during their current flood
 
     def allow(self, user_id: int, now: float) -> bool:
         times = self._seen.setdefault(user_id, deque())
@@ -30,8 +49,10 @@ class FloodMiddleware(BaseMiddleware):
             times.popleft()
         if len(self._seen) > 100_000:
             self._seen = {k: v for k, v in self._seen.items() if v and now - v[-1] <= self.window}
+        if len(times) >= self.limit:
+            return False
         times.append(now)
-        return len(times) <= self.limit
+        return True
 
     async def __call__(
         self,
@@ -42,19 +63,24 @@ class FloodMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        now = time.monotonic()
-        if self.allow(user.id, now):
+        if self.allow(user.id, time.monotonic()):
+            self._warned.discard(user.id)
             return await handler(event, data)
-        if now - self._warned.get(user.id, -self.window) > self.window:
-            self._warned[user.id] = now
-            await self._warn(event, data)
+        if user.id not in self._warned:
+            self._warned.add(user.id)
+            log.info("flood from user %s: told to slow down", user.id)
+            await self._warn(data["bot"], event, user)
         return None
 
-    async def _warn(self, event: TelegramObject, data: dict[str, Any]) -> None:
-        render: Renderer | None = data.get("render")
-        text = render(SLOW_DOWN) if render else SLOW_DOWN.msgid
-        inner = event.event if isinstance(event, Update) else event
-        if isinstance(inner, Message):
-            await inner.answer(text)
-        elif isinstance(inner, CallbackQuery):
-            await inner.answer(text, show_alert=True)
+    async def _warn(self, bot: Bot, event: TelegramObject, user: User) -> None:
+        known = self.directory.cached(user.id)
+        language = known.language if known else self.catalogues.hint(user.language_code)
+        text = Renderer(self.catalogues, language)(SLOW_DOWN)
+        query = event.callback_query if isinstance(event, Update) else None
+        try:
+            if query is not None:
+                await bot(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
+            else:
+                await bot(SendMessage(chat_id=user.id, text=text))
+        except TelegramAPIError as problem:
+            log.warning("flood notice to user %s failed: %s", user.id, type(problem).__name__)

@@ -8,18 +8,16 @@ when the person joins.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.errors import InviteError
 from bot.services.people import MembershipView, PersonView, membership_view
 from storage import audit, invites, org_units, people
-from storage.db import Database, UnitOfWork
+from storage.db import UnitOfWork
 from storage.models import Invite
 
 log = logging.getLogger(__name__)
@@ -128,7 +126,7 @@ def _check(invite: Invite | None, now: datetime) -> None:
 
 @dataclass(frozen=True)
 class JoinRequest:
-    """One person joining with one invite, as their update asks for it."""
+    """One person joining with one invite."""
 
     tg_user_id: int
     found: InvitePreview
@@ -138,190 +136,45 @@ class JoinRequest:
     now: datetime
 
 
-async def join(
-    uow: UnitOfWork,
-    *,
-    tg_user_id: int,
-    found: InvitePreview,
-    known: PersonView | None,
-    name: str | None,
-    language: str,
-    now: datetime,
-) -> Joined:
-    """Create the person on first join (with consent time) and add the membership.
-
-    Joining the same unit in the same role again changes nothing and uses no invite.
-    """
-    request = JoinRequest(tg_user_id, found, known, name, language, now)
-    already = unchanged(request)
-    if already is not None:
-        return already
-    (result,) = await write_joins(uow, [request])
-    if isinstance(result, InviteError):
-        raise result
-    return result
-
-
-def unchanged(request: JoinRequest) -> Joined | None:
-    """The answer when the person already holds this role in this unit (nothing to write)."""
+async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
+    """Create the person on first join (with consent time) and add the membership, in the
+    caller's transaction. Joining the same unit in the same role again changes nothing and
+    uses no invite. Raises InviteError when the invite ran out, expired or was revoked."""
     known, found = request.known, request.found
     if known is not None and (found.org_id, found.role) in {
         (m.org_id, m.role) for m in known.memberships
     }:
         return Joined(found, known, new_person=False, new_membership=False)
-    return None
-
-
-async def write_joins(
-    uow: UnitOfWork, requests: Sequence[JoinRequest]
-) -> list[Joined | InviteError]:
-    """Write several joins in the unit of work, each one's answer in order.
-
-    Each invite's uses are counted with one guarded UPDATE for all of its joins; when
-    that fails (the invite ran out, expired or was revoked meanwhile) they are counted
-    one at a time, so that as many as the invite still allows get in, in order, and
-    the rest learn why not. One Telegram user may appear only once.
-    """
-    if len({r.tg_user_id for r in requests}) != len(requests):
-        raise ValueError("one join per person per batch")
+    if known is None and not request.name:
+        raise ValueError("a new person needs a name")
     session = uow.session
-    results: list[Joined | InviteError | None] = [None] * len(requests)
-    by_invite: dict[int, list[int]] = {}
-    for index, request in enumerate(requests):
-        if request.known is None and request.name is None:
-            raise ValueError("a new person needs a name")
-        by_invite.setdefault(request.found.invite_id, []).append(index)
-    accepted: list[int] = []
-    for invite_id, indexes in by_invite.items():
-        latest = max(requests[i].now for i in indexes)
-        if await invites.consume(session, invite_id, latest, count=len(indexes)):
-            accepted += indexes
-            continue
-        for i in indexes:
-            if await invites.consume(session, invite_id, requests[i].now):
-                accepted.append(i)
-            else:
-                results[i] = await _refusal(uow, requests[i])
-    accepted.sort()
-    strangers = [i for i in accepted if requests[i].known is None]
-    new_ids = await people.create_many(
-        session,
-        [
-            (requests[i].tg_user_id, requests[i].name or "", requests[i].language, requests[i].now)
-            for i in strangers
-        ],
-    )
-    views: dict[int, PersonView] = {}
-    for i, person_id in zip(strangers, new_ids, strict=True):
-        r = requests[i]
-        views[i] = PersonView(person_id, r.tg_user_id, r.name or "", r.language, "active", ())
-    for i in accepted:
-        if i not in views:
-            views[i] = requests[i].known  # type: ignore[assignment]
+    if not await invites.consume(session, found.invite_id, request.now):
+        _check(await invites.by_code(session, found.code), request.now)
+        raise InviteError("used_up")
+    if known is None:
+        (person_id,) = await people.create_many(
+            session, [(request.tg_user_id, request.name or "", request.language, request.now)]
+        )
+        view = PersonView(
+            person_id, request.tg_user_id, request.name or "", request.language, "active", ()
+        )
+    else:
+        view = known
     await people.add_memberships(
-        session,
-        [
-            (
-                views[i].id,
-                requests[i].found.org_id,
-                requests[i].found.role,
-                requests[i].found.invite_id,
-                requests[i].now,
-            )
-            for i in accepted
-        ],
+        session, [(view.id, found.org_id, found.role, found.invite_id, request.now)]
     )
-    staff = [i for i in accepted if requests[i].found.role in STAFF_ROLES]
-    for i in staff:  # a granted privilege; a family's join is its membership row
-        found = requests[i].found
+    if found.role in STAFF_ROLES:  # a granted privilege; a family's join is its membership row
         await audit.record(
             session,
-            requests[i].now,
-            requests[i].tg_user_id,
+            request.now,
+            request.tg_user_id,
             "join",
             f"org:{found.org_id}",
             role=found.role,
             invite=found.invite_id,
         )
-    for i in accepted:
-        found = requests[i].found
-        view = replace(views[i], memberships=(*views[i].memberships, found.membership))
-        results[i] = Joined(found, view, new_person=requests[i].known is None, new_membership=True)
-    assert all(r is not None for r in results)
-    return results  # type: ignore[return-value]
-
-
-async def _refusal(uow: UnitOfWork, request: JoinRequest) -> InviteError:
-    try:
-        _check(await invites.by_code(uow.session, request.found.code), request.now)
-    except InviteError as problem:
-        return problem
-    return InviteError("used_up")
-
-
-class Joiner:
-    """Group commit for joins: people who join at the same moment share a transaction.
-
-    A class's link is opened by dozens of parents in the same minutes; one commit
-    (and one statement per table) for all joins waiting while the previous batch
-    was written costs a fraction of one transaction each. `join` returns once the
-    person's membership is durable, so the welcome never announces a join that could
-    still roll back. If a batch fails, its joins are written one by one, so a single
-    bad one fails alone.
-    """
-
-    def __init__(self, database: Database, max_batch: int = 200) -> None:
-        self._database = database
-        self._max_batch = max_batch
-        self._queue: list[tuple[JoinRequest, asyncio.Future[Joined]]] = []
-        self._writer: asyncio.Task[None] | None = None
-
-    async def join(self, request: JoinRequest, uow: UnitOfWork) -> Joined:
-        """`uow`, the caller's unit of work, is committed first: the join is written in a
-        shared transaction, and with SQLite's one connection it would otherwise wait on it."""
-        already = unchanged(request)
-        if already is not None:
-            return already
-        await uow.finish()
-        future: asyncio.Future[Joined] = asyncio.get_running_loop().create_future()
-        self._queue.append((request, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.get_running_loop().create_task(self._drain())
-        return await future
-
-    async def _drain(self) -> None:
-        while self._queue:
-            batch: list[tuple[JoinRequest, asyncio.Future[Joined]]] = []
-            later: list[tuple[JoinRequest, asyncio.Future[Joined]]] = []
-            people_in_batch: set[int] = set()
-            for item in self._queue:  # one join per person per batch; the rest wait a round
-                if len(batch) < self._max_batch and item[0].tg_user_id not in people_in_batch:
-                    people_in_batch.add(item[0].tg_user_id)
-                    batch.append(item)
-                else:
-                    later.append(item)
-            self._queue = later
-            outcomes = await self._write([request for request, _ in batch])
-            for (_, future), outcome in zip(batch, outcomes, strict=True):
-                if future.done():  # its update was cancelled meanwhile
-                    continue
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
-
-    async def _write(self, requests: list[JoinRequest]) -> list[Joined | BaseException]:
-        uow = self._database.unit_of_work()
-        try:
-            results: list[Joined | BaseException] = list(await write_joins(uow, requests))
-            await uow.finish()
-            return results
-        except Exception as problem:
-            await uow.abort()
-            if len(requests) == 1:
-                return [problem]
-            log.warning("a batch of %d joins failed; writing them one by one", len(requests))
-            return [outcome for r in requests for outcome in await self._write([r])]
+    view = replace(view, memberships=(*view.memberships, found.membership))
+    return Joined(found, view, new_person=known is None, new_membership=True)
 
 
 async def forget(uow: UnitOfWork, tg_user_id: int, now: datetime) -> bool:

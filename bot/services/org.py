@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import InputRejected
-from bot.flows.names import normalise
+from bot.text import normalise
 from storage import org_units
 from storage.db import UnitOfWork
 from storage.models import OrgUnit

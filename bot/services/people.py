@@ -81,6 +81,11 @@ class Directory:
         self._entries[tg_user_id] = (time.monotonic(), view)
         return view
 
+    def cached(self, tg_user_id: int) -> PersonView | None:
+        """What is known without a query (None: a stranger, or not looked up yet)."""
+        found = self._entries.get(tg_user_id)
+        return found[1] if found else None
+
     def put(self, view: PersonView) -> None:
         self._entries[view.tg_user_id] = (time.monotonic(), view)
         if self._known is not None:

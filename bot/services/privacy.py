@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage import org_units, people
-from storage.db import UnitOfWork
+from storage.db import Database, UnitOfWork
+from storage.db import scrub as scrub_files
 
 
 @dataclass(frozen=True)
@@ -48,3 +49,11 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
 
 async def set_language(uow: UnitOfWork, person_id: int, language: str) -> None:
     await people.set_language(uow.session, person_id, language)
+
+
+PERSONAL_TABLES = ("people", "memberships", "reports", "conversation_states", "audit_log", "invites")
+
+
+async def scrub(database: Database) -> None:
+    """After a /forget has committed: nothing of the person is left to recover in the files."""
+    await scrub_files(database, PERSONAL_TABLES)

@@ -9,11 +9,11 @@ from bot.campaign.evidence import ACCEPTS
 from bot.campaign.evidence import problem as evidence_problem
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.errors import InputRejected, NotAllowed
-from bot.flows.review import REASON_LIMIT
 from bot.services.people import PersonView
+from bot.text import REASON_LIMIT
 from storage import audit, people, reports
 from storage.db import UnitOfWork
-from storage.models import Report
+from storage.models import COUNTED, Report
 
 REPORTING_ROLES = ("parent", "student", "staff", "principal")
 
@@ -218,3 +218,31 @@ async def can_review(uow: UnitOfWork, report_id: int, revision: int, scope: list
     if report.status != "pending":
         return "already"
     return "ok" if report.revision == revision else "resent"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A person's milestones for their roles, with what became of each report."""
+
+    milestones: tuple[Milestone, ...]
+    reports: dict[str, ReportView]
+
+    @property
+    def done(self) -> int:
+        return sum(1 for m in self.milestones if self.status(m.id) in COUNTED)
+
+    @property
+    def total(self) -> int:
+        return len(self.milestones)
+
+    def status(self, milestone_id: str) -> str:
+        found = self.reports.get(milestone_id)
+        return found.status if found else ""
+
+
+async def progress(
+    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, person: PersonView
+) -> Progress:
+    return Progress(
+        tuple(milestones_for(pack, person)), await mine(uow, campaign_id, person.id)
+    )

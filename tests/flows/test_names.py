@@ -1,6 +1,6 @@
 import pytest
 
-from bot.flows.names import clean_name, normalise
+from bot.text import clean_name, normalise
 
 
 @pytest.mark.parametrize(

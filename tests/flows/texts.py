@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.flows.text import Joined, T
+from bot.text import Joined, T
 
 
 def msgids(text: object) -> list[str]:

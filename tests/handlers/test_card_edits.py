@@ -23,6 +23,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.flows.engine import STALE
 from bot.handlers.callbacks import VERSION, FlowCallback
+from bot.handlers.flow import MOVED_ON
 from bot.i18n import Renderer
 from tests.handlers.test_onboarding import SCHOOL, onboard
 from tests.support.harness import Harness, Person
@@ -173,32 +174,32 @@ async def test_message_not_modified_counts_as_shown(
     assert since(harness, before, SendMessage) == []
 
 
-async def test_an_older_steps_button_leaves_its_card_alone(harness: Harness) -> None:
+async def test_an_older_steps_button_brings_the_current_card_back(harness: Harness) -> None:
     who = Person(904, "Nam")
     await at_language_step(harness, who, "10C4")
     await harness.press(who, flow_data("language", "vi"), message_id=CARD)
     consent = harness.session.last(who.id)
     assert isinstance(consent, EditMessageText)
 
-    old_card = 4000  # still showing the language buttons (say its edit was refused)
+    old_card = 4000  # still showing the language buttons (say its edit never arrived)
     before = len(harness.session.requests)
     await harness.press(who, flow_data("language", "en"), message_id=old_card)
-    assert since(harness, before, EditMessageText, EditMessageReplyMarkup) == []
-    stale, again = since(harness, before, SendMessage)
-    assert stale.text == renderer(harness)(STALE)
+    [again] = since(harness, before, EditMessageText)
+    assert again.message_id == old_card  # the card they pressed now shows where they are
     assert again.text == consent.text  # still Vietnamese: the old button changed nothing
     assert buttons_of(again) == [flow_data("consent", "accept"), flow_data("consent", "decline")]
+    assert since(harness, before, SendMessage) == []
+    [toast] = since(harness, before, AnswerCallbackQuery)
+    assert toast.text == renderer(harness)(MOVED_ON)
 
     before = len(harness.session.requests)
-    await harness.press(who, flow_data("consent", "accept"), message_id=old_card + 1)
+    await harness.press(who, flow_data("consent", "accept"), message_id=old_card)
     [edit] = since(harness, before, EditMessageText)
-    assert edit.message_id == old_card + 1
+    assert edit.message_id == old_card
     assert buttons_of(edit) == [flow_data("name", "keep")]
 
 
-async def test_a_press_answered_without_a_question_takes_the_buttons_off(
-    harness: Harness,
-) -> None:
+async def test_the_invite_link_comes_first_then_its_qr_code(harness: Harness) -> None:
     class_id = await harness.org(*SCHOOL, ("class", "10C5"))
     teacher = Person(905, "Cô Hoa")
     await onboard(harness, teacher, await harness.invite(class_id, "staff"))
@@ -208,8 +209,7 @@ async def test_a_press_answered_without_a_question_takes_the_buttons_off(
 
     before = len(harness.session.requests)
     await harness.press(teacher, harness.button(teacher, "phụ huynh"), message_id=CARD)
-    [photo] = since(harness, before, SendPhoto)
-    assert "10C5" in (photo.caption or "")
-    [cleared] = since(harness, before, EditMessageReplyMarkup)
-    assert cleared.message_id == CARD and cleared.reply_markup is None
-    assert since(harness, before, EditMessageText) == []
+    link, photo = since(harness, before, EditMessageText, SendPhoto)
+    assert isinstance(link, EditMessageText) and link.message_id == CARD
+    assert "10C5" in link.text and "https://t.me/" in link.text and link.reply_markup is None
+    assert isinstance(photo, SendPhoto)

@@ -18,11 +18,11 @@ async def test_teacher_invites_parents_of_their_own_class_only(harness: Harness)
     await harness.press(teacher, harness.button(teacher, "10A1"))
     assert [label for label, _ in harness.buttons(teacher)] == ["phụ huynh", "học sinh"]
     await harness.press(teacher, harness.button(teacher, "phụ huynh"))
-    sent = harness.session.last(teacher.id)
-    assert isinstance(sent, SendPhoto)
-    assert "https://t.me/hocvuso_test_bot?start=" in (sent.caption or "")
-    assert "phụ huynh, 10A1" in (sent.caption or "")
-    code = (sent.caption or "").split("start=")[1].split()[0]
+    link, qr = harness.session.sent(teacher.id)[-2:]
+    assert isinstance(qr, SendPhoto)  # the QR code after the link, never instead of it
+    assert "https://t.me/hocvuso_test_bot?start=" in link.text
+    assert "phụ huynh, 10A1" in link.text
+    code = link.text.split("start=")[1].split()[0]
     newcomer = Person(802, "Mới")
     await harness.say(newcomer, f"/start {code}")
     await harness.press(newcomer, harness.button(newcomer, "Tiếng Việt"))
@@ -41,6 +41,4 @@ async def test_principal_chooses_unit_and_role(harness: Harness) -> None:
     roles = [label for label, _ in harness.buttons(principal)]
     assert roles == ["giáo viên, nhân viên", "cán bộ quản lý nhà trường"]
     await harness.press(principal, harness.button(principal, "giáo viên"))
-    assert "giáo viên, nhân viên, THPT Lý Thái Tổ" in (
-        harness.session.last(principal.id).caption or ""
-    )
+    assert "giáo viên, nhân viên, THPT Lý Thái Tổ" in harness.session.texts(principal.id)[-2]

@@ -9,8 +9,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.flows.text import Joined, Plain, T
 from bot.i18n import LOCALES_DIR, Renderer, build_catalogues, fmt_date, fmt_number, fmt_percent
+from bot.text import Joined, Plain, T
 
 ROOT = Path(__file__).resolve().parents[2]
 KEYWORDS = {"T": None, "_": None, "__": None}

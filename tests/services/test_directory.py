@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import event
 
 from bot.services import enrolment
+from bot.services.enrolment import JoinRequest
 from bot.services.people import Directory, PersonView
 from storage import invites
 from storage.db import Database
@@ -51,12 +52,8 @@ async def lan(db: Database) -> PersonView:
     """Lan, a parent in 10A1, and someone who used /forget (their tg id is gone)."""
     found = await make_invite(db, CLASS)
     uow = db.unit_of_work()
-    joined = await enrolment.join(
-        uow, tg_user_id=LAN, found=found, known=None, name="Lan", language="vi", now=NOW
-    )
-    await enrolment.join(
-        uow, tg_user_id=FORGOTTEN, found=found, known=None, name="Bình", language="vi", now=NOW
-    )
+    joined = await enrolment.join(uow, JoinRequest(LAN, found, None, "Lan", "vi", NOW))
+    await enrolment.join(uow, JoinRequest(FORGOTTEN, found, None, "Bình", "vi", NOW))
     assert await enrolment.forget(uow, FORGOTTEN, NOW)
     await uow.finish()
     return joined.person
@@ -143,9 +140,7 @@ async def test_with_a_ttl_someone_enrolled_elsewhere_is_found(db: Database, lan)
         created_by=None,
     )
     found = await enrolment.preview(uow, invite.code, NOW)
-    joined = await enrolment.join(
-        uow, tg_user_id=STRANGER, found=found, known=None, name="Mai", language="vi", now=NOW
-    )
+    joined = await enrolment.join(uow, JoinRequest(STRANGER, found, None, "Mai", "vi", NOW))
     await uow.finish()
     uow = db.unit_of_work()
     try:
@@ -185,9 +180,7 @@ async def test_someone_put_is_known_even_once_evicted(db: Database, lan) -> None
         created_by=None,
     )
     found = await enrolment.preview(uow, invite.code, NOW)
-    joined = await enrolment.join(
-        uow, tg_user_id=NEWCOMER, found=found, known=None, name="Hoa", language="vi", now=NOW
-    )
+    joined = await enrolment.join(uow, JoinRequest(NEWCOMER, found, None, "Hoa", "vi", NOW))
     await uow.finish()
     directory.put(joined.person)
     uow = db.unit_of_work()

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from aiogram.fsm.storage.base import StorageKey
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
@@ -14,10 +12,10 @@ from sqlalchemy import func, select
 from bot.campaign.loader import load_default_pack
 from bot.errors import InviteError
 from bot.services import campaigns, enrolment, privacy
+from bot.services.enrolment import JoinRequest
 from storage import migrate, org_units
-from storage.conversation import DatabaseStorage
 from storage.db import Database
-from storage.models import AuditEntry, Base, ConversationState, Membership, MilestoneDef, Person
+from storage.models import AuditEntry, Base, Membership, MilestoneDef, Person
 from tests.support.enrolling import make_invite
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
@@ -58,15 +56,11 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
     found = await make_invite(db, CLASS, max_uses=2, expires_at=NOW + timedelta(days=1))
     for user in (1, 2):
         uow = db.unit_of_work()
-        await enrolment.join(
-            uow, tg_user_id=user, found=found, known=None, name=f"P{user}", language="vi", now=NOW
-        )
+        await enrolment.join(uow, JoinRequest(user, found, None, f"P{user}", "vi", NOW))
         await uow.finish()
     uow = db.unit_of_work()
     with pytest.raises(InviteError) as used_up:  # the preview was read before the last use
-        await enrolment.join(
-            uow, tg_user_id=3, found=found, known=None, name="P3", language="vi", now=NOW
-        )
+        await enrolment.join(uow, JoinRequest(3, found, None, "P3", "vi", NOW))
     assert used_up.value.reason == "used_up"
     await uow.abort()
     uow = db.unit_of_work()
@@ -83,9 +77,7 @@ async def test_invite_uses_are_counted_and_guarded(db: Database) -> None:
 async def test_forget_keeps_an_anonymous_membership(db: Database) -> None:
     found = await make_invite(db, CLASS)
     uow = db.unit_of_work()
-    await enrolment.join(
-        uow, tg_user_id=77, found=found, known=None, name="Nguyễn Lan", language="vi", now=NOW
-    )
+    await enrolment.join(uow, JoinRequest(77, found, None, "Nguyễn Lan", "vi", NOW))
     await uow.finish()
     uow = db.unit_of_work()
     held = await privacy.held_data(uow, 77)
@@ -114,67 +106,3 @@ async def test_campaign_install_replaces_and_activates(db: Database) -> None:
     async with db.transaction() as session:
         count = await session.scalar(select(func.count()).select_from(MilestoneDef))
         assert count == len(pack.milestones)
-
-
-async def test_conversation_state_survives_a_restart(db: Database) -> None:
-    key = StorageKey(bot_id=42, chat_id=5, user_id=5)
-    first = DatabaseStorage(db, lambda: NOW)
-    await first.set_state(key, "flow:onboarding:consent")
-    await first.set_data(key, {"code": "abc", "language": "vi", "tên": "Lan"})
-    await first.close()
-
-    second = DatabaseStorage(db, lambda: NOW)
-    assert await second.get_state(key) == "flow:onboarding:consent"
-    assert await second.get_data(key) == {"code": "abc", "language": "vi", "tên": "Lan"}
-    await second.set_state(key, None)
-    await second.set_data(key, {})
-    await second.sync()
-    async with db.transaction() as session:
-        assert await session.scalar(select(func.count()).select_from(ConversationState)) == 0
-
-
-async def test_conversation_writes_are_group_committed(db: Database) -> None:
-    storage = DatabaseStorage(db, lambda: NOW)
-    commits = 0
-    original = storage._store
-
-    async def counting(batch):
-        nonlocal commits
-        commits += 1
-        await original(batch)
-
-    storage._store = counting  # type: ignore[method-assign]
-    keys = [StorageKey(bot_id=42, chat_id=i, user_id=i) for i in range(200)]
-
-    async def answer(key: StorageKey) -> None:
-        await storage.set_state(key, "flow:x:y")
-        await storage.sync()
-
-    await asyncio.gather(*(answer(key) for key in keys))
-    assert commits < 20, commits
-    fresh = DatabaseStorage(db, lambda: NOW)
-    assert {await fresh.get_state(key) for key in keys} == {"flow:x:y"}
-
-
-async def test_a_failed_state_write_is_reported_then_retried(db: Database) -> None:
-    storage = DatabaseStorage(db, lambda: NOW)
-    original = storage._store
-    failures = 1
-
-    async def flaky(batch):
-        nonlocal failures
-        if failures:
-            failures -= 1
-            raise RuntimeError("disk full")
-        await original(batch)
-
-    storage._store = flaky  # type: ignore[method-assign]
-    key = StorageKey(bot_id=42, chat_id=9, user_id=9)
-    await storage.set_state(key, "flow:onboarding:name")
-    with pytest.raises(RuntimeError, match="disk full"):
-        await storage.sync()  # the update that wrote it learns it is not durable
-    await storage.set_data(key, {"language": "en"})
-    await storage.sync()  # written after the retry: both changes are there
-    fresh = DatabaseStorage(db, lambda: NOW)
-    assert await fresh.get_state(key) == "flow:onboarding:name"
-    assert await fresh.get_data(key) == {"language": "en"}

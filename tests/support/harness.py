@@ -22,6 +22,7 @@ from aiogram.types import (
 
 from bot.app import App, build_app
 from bot.clock import FixedClock
+from bot.delivery.pace import Pace
 from bot.services import campaigns, invites
 from bot.settings import Settings
 from storage import migrate, org_units
@@ -65,6 +66,7 @@ class Harness:
         await campaigns.ensure_default(uow, clock.now())
         await uow.finish()
         session = FakeSession()
+        session.middleware(Pace(limits=None, patience=2.0))  # retries as in the bot, no waits
         bot = Bot("42:TEST", session=session)
         app = build_app(config, database, clock, BOT_USER.username or "")
         await app.preload()

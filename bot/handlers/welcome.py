@@ -1,0 +1,81 @@
+"""What a person is told on joining, and again whenever they ask where they stand."""
+
+from __future__ import annotations
+
+from bot.flows.onboarding import ROLE_NAMES
+from bot.services.enrolment import Joined
+from bot.services.people import PersonView
+from bot.text import Joined as JoinedText
+from bot.text import Plain, T, Text
+
+NEXT_STEPS = {
+    "parent": T(
+        "Next: with /report you can tell the school what you have done, such as activating "
+        "VNeID or finishing a course on the “Digital literacy for all” platform; /progress shows "
+        "what is left. Your class teacher will send notices here."
+    ),
+    "student": T(
+        "Next: with /report you can tell your school what you have achieved; /progress shows "
+        "what is left. Your teachers will send notices here."
+    ),
+    "staff": T(
+        "Next: /report for your own milestones, /class for your class's progress, and /invite "
+        "to create invite links for the parents of your class."
+    ),
+    "principal": T(
+        "Next: /review for evidence waiting for verification, /invite to create invite links for "
+        "your staff, classes and parents, and /report for the school's own milestones."
+    ),
+    "dept_admin": T(
+        "Next: /help shows what you can do. With /invite you can create invite links for the "
+        "school leaders under your department."
+    ),
+}
+
+
+def welcome(name: str, joined: Joined) -> Text:
+    found = joined.preview
+    if not joined.new_membership:
+        return T(
+            "You are already a {role} in {unit} ({school}). Nothing has changed.",
+            role=ROLE_NAMES[found.role],
+            unit=found.unit,
+            school=found.school,
+        )
+    intro = (
+        T(
+            "Welcome, {name}! You have joined {unit} ({school}) as a {role}.",
+            name=name,
+            unit=found.unit,
+            school=found.school,
+            role=ROLE_NAMES[found.role],
+        )
+        if joined.new_person
+        else T(
+            "Done, {name}: you are now also a {role} in {unit} ({school}).",
+            name=name,
+            unit=found.unit,
+            school=found.school,
+            role=ROLE_NAMES[found.role],
+        )
+    )
+    return JoinedText((intro, NEXT_STEPS[found.role]))
+
+
+def where_you_stand(person: PersonView) -> Text:
+    """For someone who has joined: where, as what, and what to do next (their newest role)."""
+    if not person.memberships:
+        return T("Welcome back, {name}! /help shows what you can do.", name=person.name)
+    places = [
+        JoinedText(
+            (
+                Plain(f"• {m.org_name}" + (f" ({m.school_name})" if m.school_name else "") + " — "),
+                ROLE_NAMES[m.role],
+            ),
+            sep="",
+        )
+        for m in person.memberships
+    ]
+    newest = person.memberships[-1].role
+    title = T("You have joined, {name}. You take part as:", name=person.name)
+    return JoinedText((JoinedText((title, *places), sep="\n"), NEXT_STEPS[newest]))

@@ -1,0 +1,40 @@
+"""Notices: what the bot tells someone other than the person whose update it handles.
+
+A notice is words and a recipient, no Telegram: handlers (and, later, scheduled
+jobs) render it in the recipient's own language and send it after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.campaign.pack import CampaignPack
+from bot.services.reports import Decision
+from bot.text import Plain, T, Text
+
+
+@dataclass(frozen=True)
+class Notice:
+    tg_user_id: int
+    language: str
+    text: Text
+    report_again: str | None = None  # a milestone id: offer a "report again" button
+
+
+def decision_notice(decision: Decision, pack: CampaignPack) -> Notice | None:
+    """What the reporter is told about a verification decision (None: nobody to tell)."""
+    report = decision.report
+    if decision.outcome != "decided" or decision.reporter_tg_id is None or report is None:
+        return None
+    title = Plain(pack.milestone(report.milestone).title.get(decision.reporter_language))
+    if report.status == "approved":
+        text: Text = T(
+            "Good news: your report “{title}” has been verified by the school.", title=title
+        )
+        return Notice(decision.reporter_tg_id, decision.reporter_language, text)
+    text = T(
+        "Your report “{title}” was not accepted. The school says: {reason}\nYou can send it again.",
+        title=title,
+        reason=Plain(report.reason or "—"),
+    )
+    return Notice(decision.reporter_tg_id, decision.reporter_language, text, report.milestone)

@@ -1,0 +1,61 @@
+"""A turn: one update from one person, and what handling it may use.
+
+`Shared` is built once in `bot.app.build_app` (the directory of people, the active
+campaign, caches, catalogues, the flow registry); `Turn` is built for each update
+by `bot.middlewares.turn.TurnMiddleware` and reaches handlers by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from aiogram.fsm.context import FSMContext
+
+from bot.delivery.replies import Replies
+from bot.i18n import Catalogues, Renderer
+from bot.services.campaigns import ActiveCampaign
+from bot.services.enrolment import PreviewCache
+from bot.services.people import Directory, PersonView
+from storage.db import UnitOfWork
+
+if TYPE_CHECKING:
+    from bot.handlers.conversation import FlowRegistry
+
+
+@dataclass
+class Shared:
+    directory: Directory
+    campaign: ActiveCampaign
+    previews: PreviewCache
+    catalogues: Catalogues
+    bot_username: str
+    flows: FlowRegistry
+    zone: Any
+
+
+@dataclass
+class Turn:
+    shared: Shared
+    uow: UnitOfWork
+    replies: Replies
+    render: Renderer
+    person: PersonView | None
+    superadmin: bool
+    user_id: int
+    chat_id: int
+    now: datetime
+    state: FSMContext | None
+
+    @property
+    def locale(self) -> str:
+        return self.render.locale
+
+    def renderer(self, language: str) -> Renderer:
+        """Texts for someone else, in their language."""
+        return Renderer(self.shared.catalogues, language, self.shared.zone)
+
+    def say(self, text: Any, markup: Any = None) -> None:
+        """Reply in this chat, in this person's language, once the update has committed."""
+        self.replies.message(self.chat_id, self.render(text), markup)

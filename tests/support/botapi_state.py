@@ -169,6 +169,7 @@ class BotApiState:
             "has_main_web_app": False,
         }
         self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, JSON] = {}  # chat_id (negative) -> chat
         self.calls: list[tuple[str, JSON]] = []
         self.callback_answers: dict[str, JSON] = {}  # callback_query_id -> answer params
         self.commands_by_scope: dict[tuple[Any, ...], list[JSON]] = {}
@@ -207,6 +208,14 @@ class BotApiState:
         """Register (or re-describe) a Telegram user; their private chat id is the user id."""
         self.users[user_id] = FakeUser(user_id, first_name, last_name, username, language_code)
         return self.users[user_id]
+
+    def group(self, chat_id: int, title: str) -> JSON:
+        """Register a group chat the bot is in (ids below -10**12 are supergroups)."""
+        if chat_id >= 0:
+            raise ValueError("group chat ids are negative")
+        kind = "supergroup" if chat_id < -(10**12) else "group"
+        self.groups[chat_id] = {"id": chat_id, "type": kind, "title": title}
+        return dict(self.groups[chat_id])
 
     def push_update(self, update: JSON) -> JSON:
         """Queue a raw update for getUpdates, assigning ``update_id`` if missing."""
@@ -362,6 +371,8 @@ class BotApiState:
     def chat(self, chat_id: int) -> JSON:
         if chat_id in self.users:
             return self.users[chat_id].chat()
+        if chat_id in self.groups:
+            return dict(self.groups[chat_id])
         raise bad_request("chat not found")
 
     def add_bot_message(self, chat_id: int, content: JSON, markup: JSON | None) -> JSON:

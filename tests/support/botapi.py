@@ -13,17 +13,52 @@ Requests arrive as ``POST {base}/bot{token}/{method}`` (aiogram sends urlencoded
 multipart only when a file is uploaded) and file downloads as ``GET {base}/file/bot{token}/
 {file_path}``. The in-memory model lives in ``botapi_state.py``, the methods in
 ``botapi_methods.py``. Nothing here touches the network beyond 127.0.0.1.
+
+Pushed, it behaves like Telegram (``botapi_faults.py``). With ``limits=TelegramLimits()``
+(not yet the default: the bot does not pace its sends yet) message-producing requests pass
+token buckets and over them are refused with 429 and a retry_after. Any 429 (limits, floods,
+injected) tells the chat to retry after N seconds, and until then it is refused. Tests can
+inject 429s, 5xx errors and slow answers (``inject``).
+Every request's arrival and outcome is logged (``attempts``, ``log``), and from that log
+``retry_after_violations``, ``duplicates`` and ``limit_refusals`` tell how the bot behaved::
+
+    api = FakeBotApi(limits=TelegramLimits(chat_capacity=2))
+    api.inject("5xx", {"sendMessage"}, rate=0.3, seed=7)
+    ...
+    assert api.retry_after_violations() == [] and api.duplicates() == []
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import json
-from collections.abc import Callable
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from aiohttp import web
 
+from tests.support.botapi_faults import (
+    LIMIT_REASONS,
+    MESSAGE_METHODS,
+    SEND_METHODS,
+    Attempt,
+    Duplicate,
+    Fault,
+    RateLimiter,
+    TelegramLimits,
+    Violation,
+    chat_of,
+    content_key,
+    duplicates,
+    make_fault,
+    result_ids,
+    retry_after,
+    too_many_requests,
+    violations,
+)
 from tests.support.botapi_methods import METHODS
 from tests.support.botapi_state import (
     JSON,
@@ -35,7 +70,19 @@ from tests.support.botapi_state import (
     wait_until,
 )
 
-__all__ = ["FakeBotApi", "FakeUser", "button", "buttons", "keyboard"]
+__all__ = [
+    "Attempt",
+    "Duplicate",
+    "FakeBotApi",
+    "FakeUser",
+    "Fault",
+    "TelegramLimits",
+    "Violation",
+    "button",
+    "buttons",
+    "keyboard",
+]
+
 
 # Params that are plain strings even when they look like JSON ("123", "true", "[x]").
 _STRING_PARAMS = frozenset((
@@ -134,11 +181,28 @@ def _answer(error: ApiError) -> web.Response:
 class FakeBotApi(BotApiState):
     """The fake server plus the test-facing helpers; see the module docstring."""
 
-    def __init__(self, token: str = "123456:TEST", bot_username: str = "hocvuso_test_bot") -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST",
+        bot_username: str = "hocvuso_test_bot",
+        *,
+        limits: TelegramLimits | None = None,
+    ) -> None:
         super().__init__(token, bot_username)
         self.base_url = ""
         self.errors: list[tuple[str, JSON, JSON]] = []  # (method, params, error answer)
+        # limits=None for now: the bot does not pace its sends yet, and the e2e tests would
+        # fail on 429s. Pass TelegramLimits() to enforce; once the bot paces, make it default.
+        self.limits = limits
+        self.attempts: list[Attempt] = []  # every method request, in arrival order
+        self.faults: list[Fault] = []
+        self._limiter = RateLimiter(limits) if limits is not None else None
+        self._counted = limits.methods if limits is not None else MESSAGE_METHODS
+        self._penalties: dict[int, float] = {}  # chat -> end of the announced retry_after
+        self._clock_offset = 0.0
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
+        self._port = 0
         self._cursors: dict[int, int] = {}
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -152,8 +216,8 @@ class FakeBotApi(BotApiState):
             app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0
         )
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.base_url = f"http://127.0.0.1:{self._runner.addresses[0][1]}"
+        await self._listen()
+        self.base_url = f"http://127.0.0.1:{self._port}"
         self.closing = False
         return self
 
@@ -163,7 +227,7 @@ class FakeBotApi(BotApiState):
         self.closing = True
         self.update_signal.notify()
         await self._runner.cleanup()
-        self._runner = None
+        self._runner = self._site = None
 
     async def __aenter__(self) -> FakeBotApi:
         return await self.start()
@@ -171,9 +235,16 @@ class FakeBotApi(BotApiState):
     async def __aexit__(self, *exc_info: object) -> None:
         await self.stop()
 
+    async def _listen(self) -> None:
+        assert self._runner is not None, "start() the server first"
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        await self._site.start()
+        self._port = self._site.port
+
     # -- HTTP -----------------------------------------------------------------------------
 
     async def _handle_method(self, request: web.Request) -> web.Response:
+        at = self.now()  # before reading the body: limits are measured at arrival
         if request.match_info["token"] != self.token:
             return _answer(_UNAUTHORIZED)
         method = request.match_info["method"]
@@ -182,18 +253,70 @@ class FakeBotApi(BotApiState):
         except ApiError as error:
             return _answer(error)
         self.calls.append((method, params))
+        attempt = Attempt(at, method, chat_of(params))
+        self.attempts.append(attempt)
         try:
+            self._admit(attempt)
             handler = METHODS.get(method.lower())
             if handler is None:
                 raise _NOT_FOUND
-            result = handler(self, params)
-            if inspect.isawaitable(result):
+            result = handler(self, params)  # sends and edits are synchronous: no other
+            if inspect.isawaitable(result):  # request runs between admission and take
                 result = await result
         except ApiError as error:
-            self.errors.append((method, params, error.payload()))
-            self.message_signal.notify()
-            return _answer(error)
-        return web.json_response({"ok": True, "result": result})
+            self._refused(attempt, params, error)
+            response = _answer(error)
+        else:
+            self._succeeded(attempt, params, result)
+            response = web.json_response({"ok": True, "result": result})
+        if attempt.held:  # an injected timeout: done, but the answer comes late (or never)
+            await asyncio.sleep(attempt.held)
+        return response
+
+    def _admit(self, attempt: Attempt) -> None:
+        """Raise the refusal a request gets on arrival, in Telegram's order: a chat still in
+        its announced retry_after, then injected faults, then the rate limits."""
+        counted = attempt.method.lower() in self._counted
+        chat_id = attempt.chat_id
+        if counted and chat_id is not None and attempt.at < self._penalties.get(chat_id, 0):
+            attempt.reason = "penalty"
+            raise too_many_requests(retry_after(self._penalties[chat_id] - attempt.at))
+        for fault in self.faults:
+            if fault.matches(attempt.method, chat_id) and fault.fires():
+                attempt.fault = fault.kind
+                error = fault.error()
+                if error is not None:
+                    attempt.reason = "injected"
+                    raise error
+                attempt.held = fault.delay
+                break
+        if counted and self._limiter is not None:
+            wait, bucket = self._limiter.wait(chat_id, attempt.at)
+            if wait > 0:
+                attempt.reason = bucket
+                raise too_many_requests(retry_after(wait))
+
+    def _refused(self, attempt: Attempt, params: JSON, error: ApiError) -> None:
+        attempt.status = error.code
+        if error.code == 429:
+            attempt.reason = attempt.reason or "flood"
+            attempt.retry_after = int((error.parameters or {}).get("retry_after", 1))
+            if attempt.chat_id is not None:  # every 429 (a penalty's too) sets when it may
+                end = attempt.at + attempt.retry_after  # come back: the latest of them counts
+                self._penalties[attempt.chat_id] = max(end, self._penalties.get(attempt.chat_id, 0))
+        else:
+            attempt.reason = attempt.reason or error.description
+        self.errors.append((attempt.method, params, error.payload()))
+        self.message_signal.notify()
+
+    def _succeeded(self, attempt: Attempt, params: JSON, result: Any) -> None:
+        attempt.status = 200
+        name = attempt.method.lower()
+        if name in self._counted and self._limiter is not None:
+            self._limiter.take(attempt.chat_id, attempt.at)
+        attempt.message_ids = result_ids(result)
+        if name in SEND_METHODS:
+            attempt.content = content_key(name, params)
 
     async def _handle_file(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
@@ -213,14 +336,78 @@ class FakeBotApi(BotApiState):
         self.blocked.discard(user_id)
 
     def flood(self, chat_id: int, retry_after: int, times: int = 1) -> None:
-        """The next ``times`` sends/edits to this chat fail with 429 and this retry_after."""
+        """The next ``times`` sends/edits to this chat fail with 429 and this retry_after
+        (which, like every 429, the chat must then wait out)."""
         self.floods[chat_id] = [retry_after, times]
+
+    def inject(
+        self,
+        kind: str,
+        methods: Iterable[str] | str | None = None,
+        *,
+        rate: float = 1.0,
+        retry_after: int = 1,
+        delay: float = 1.0,
+        chat_ids: Iterable[int] | None = None,
+        times: int | None = None,
+        seed: int = 0,
+    ) -> Fault:
+        """From now on a request to ``methods`` (names, case-insensitive; None: all but
+        getUpdates), to ``chat_ids`` if given, gets the fault with probability ``rate``, drawn
+        from ``random.Random(seed)``; at most ``times`` times. Kinds:
+
+        - "429": Too Many Requests with ``retry_after``; the chat must then wait it out;
+        - "5xx": 500 Internal Server Error and 502 Bad Gateway, alternately;
+        - "timeout": handled normally (a send IS sent), answered after ``delay`` seconds.
+
+        A 429 or 5xx has no effect. The first matching fault that fires wins; the returned
+        Fault counts in ``served`` how often it fired.
+        """
+        fault = make_fault(kind, methods, rate, retry_after, delay, chat_ids, times, seed)
+        self.faults.append(fault)
+        return fault
+
+    def clear_faults(self, fault: Fault | None = None) -> None:
+        """Remove one injected fault, or all of them."""
+        self.faults = [] if fault is None else [f for f in self.faults if f is not fault]
+
+    def now(self) -> float:
+        """The server's clock (time.monotonic, plus what ``advance`` added)."""
+        return time.monotonic() + self._clock_offset
+
+    def advance(self, seconds: float) -> None:
+        """Let ``seconds`` pass for the limits at once: buckets refill, retry_afters run out."""
+        self._clock_offset += seconds
 
     # -- inspection -----------------------------------------------------------------------
 
     buttons = staticmethod(buttons)
     button = staticmethod(button)
     keyboard = staticmethod(keyboard)
+
+    def log(self, chat_id: int) -> list[Attempt]:
+        """Message-method requests to this chat in arrival order, each with its outcome."""
+        return [a for a in self.attempts if a.chat_id == chat_id and a.is_message]
+
+    def retry_after_violations(self, tolerance: float = 0.05) -> list[Violation]:
+        """(chat_id, method, seconds too early) of every message request that arrived in a
+        chat more than ``tolerance`` seconds before a retry_after announced to it had passed.
+        The server refused them all; a bot that honours retry_after leaves this empty."""
+        return violations(self.attempts, tolerance, self._counted)
+
+    def duplicates(self, chat_id: int | None = None, window: float = 30.0) -> list[Duplicate]:
+        """Successful sends whose content (text or caption, markup, media) repeats a send to
+        the same chat less than ``window`` seconds before; edits do not count."""
+        return duplicates(self.attempts, chat_id, window)
+
+    def limit_refusals(self) -> list[Attempt]:
+        """Requests refused by the rate limits themselves (not by faults, floods or a
+        retry_after still running): a bot that paces itself leaves this empty."""
+        return [a for a in self.attempts if a.status == 429 and a.reason in LIMIT_REASONS]
+
+    def faults_served(self) -> dict[str, int]:
+        """How many injected faults of each kind ("429", "5xx", "timeout") were served."""
+        return dict(Counter(a.fault for a in self.attempts if a.fault))
 
     def calls_to(self, method: str) -> list[JSON]:
         """Params of every request to ``method`` (case-insensitive), failed ones included."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 import pytest
@@ -15,7 +17,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
+    TelegramNetworkError,
     TelegramRetryAfter,
+    TelegramServerError,
     TelegramUnauthorizedError,
 )
 from aiogram.types import (
@@ -31,7 +35,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from tests.support.botapi import FakeBotApi, button, buttons, keyboard
+from tests.support.botapi import FakeBotApi, TelegramLimits, button, buttons, keyboard
 from tests.support.botapi_state import Upload
 
 pytestmark = pytest.mark.asyncio
@@ -62,7 +66,7 @@ def kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
+    async with FakeBotApi(limits=TelegramLimits()) as server:  # Telegram's limits enforced
         yield server
 
 
@@ -71,6 +75,17 @@ async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
     bot = make_bot(api)
     yield bot
     await bot.session.close()
+
+
+@asynccontextmanager
+async def serving(limits: TelegramLimits | None) -> AsyncIterator[tuple[FakeBotApi, Bot]]:
+    """A server with these limits (None: none) and a bot talking to it."""
+    async with FakeBotApi(limits=limits) as server:
+        client = make_bot(server)
+        try:
+            yield server, client
+        finally:
+            await client.session.close()
 
 
 @pytest.mark.asyncio
@@ -222,9 +237,14 @@ async def test_blocked_and_flooded_chats(api: FakeBotApi, bot: Bot) -> None:
         with pytest.raises(TelegramRetryAfter) as caught:
             await bot.send_message(bob.id, "Xin chào")
         assert caught.value.retry_after == 3
+        api.advance(3)  # the flood's retry_after has passed
     await bot.send_message(bob.id, "Xin chào")
     assert [m["text"] for m in api.sent(bob.id)] == ["Xin chào"]
     assert len(api.calls_to("sendMessage")) == 4
+    assert [(a.outcome, a.reason) for a in api.log(bob.id)] == [
+        ("429", "flood"), ("429", "flood"), ("ok", "")
+    ]  # fmt: skip
+    assert api.retry_after_violations() == [] and api.limit_refusals() == []
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(555, "ai đó?")
 
@@ -430,3 +450,210 @@ async def test_dispatcher_long_polling_end_to_end(api: FakeBotApi) -> None:
         await asyncio.wait_for(polling, 5)
     assert polling.done() and not polling.cancelled()
     assert {"getMe", "getUpdates", "sendMessage", "editMessageText"} <= {m for m, _ in api.calls}
+
+
+# -- Telegram's limits, faults, and what the log tells ---------------------------------
+
+
+@pytest.mark.asyncio
+async def test_private_chat_limit_refuses_without_effect(api: FakeBotApi, bot: Bot) -> None:
+    alice, bob = api.user(1001, "Alice"), api.user(1002, "Bob")
+    first = await bot.send_message(alice.id, "1")
+    with pytest.raises(TelegramBadRequest):  # a refused-as-invalid request takes no token
+        await bot.send_message(alice.id, "a" * 4097)
+    await bot.edit_message_text("1 (sửa)", chat_id=alice.id, message_id=first.message_id)
+    for text in ("2", "3"):
+        await bot.send_message(alice.id, text)  # 4 in a few ms: the burst Telegram allows
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(alice.id, "4")
+    assert caught.value.retry_after == 1  # one token a second
+    with pytest.raises(TelegramRetryAfter):  # an edit is refused too, and changes nothing
+        await bot.edit_message_text("1 (lại)", chat_id=alice.id, message_id=first.message_id)
+    assert [m["text"] for m in api.sent(alice.id)] == ["1 (sửa)", "2", "3"]
+    await bot.send_message(bob.id, "khác")  # another chat has its own bucket
+
+    api.advance(1)
+    fourth = await bot.send_message(alice.id, "4")
+    assert fourth.message_id == 4  # the refused sends took no message id
+    [refusal] = api.limit_refusals()
+    assert (refusal.chat_id, refusal.method, refusal.reason, refusal.retry_after) == (
+        alice.id, "sendMessage", "chat", 1,
+    )  # fmt: skip
+    assert [a.outcome for a in api.log(alice.id)] == [
+        "ok", "error", "ok", "ok", "ok", "429", "429", "ok",
+    ]  # fmt: skip
+    assert api.errors[-1][2] == {
+        "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 1",
+        "parameters": {"retry_after": 1},
+    }  # fmt: skip
+    assert len(api.retry_after_violations()) == 1  # the edit, sent inside the announced second
+
+
+@pytest.mark.asyncio
+async def test_group_limit_is_twenty_a_minute(api: FakeBotApi, bot: Bot) -> None:
+    group = api.group(-1001234567890, "Phụ huynh 10A1")
+    assert group["type"] == "supergroup"
+    for n in range(21):
+        await bot.send_message(group["id"], f"Thông báo {n}")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.send_message(group["id"], "một nữa")
+    assert caught.value.retry_after == 3  # 20 tokens in 60 s: the next in 3 s
+    assert [r.reason for r in api.limit_refusals()] == ["group"]
+    api.advance(3)
+    await bot.send_message(group["id"], "một nữa")
+    assert len(api.sent(group["id"])) == 22
+
+
+@pytest.mark.asyncio
+async def test_global_limit_across_chats() -> None:
+    async with serving(TelegramLimits(global_capacity=3, global_rate=2)) as (api, bot):
+        users = [api.user(2000 + n, f"U{n}") for n in range(4)]
+        for user in users[:3]:
+            await bot.send_message(user.id, "Xin chào")
+        assert await bot.send_chat_action(users[3].id, "typing")  # not a message: not counted
+        with pytest.raises(TelegramRetryAfter) as caught:
+            await bot.send_message(users[3].id, "Xin chào")
+        assert caught.value.retry_after == 1
+        assert [(r.chat_id, r.reason) for r in api.limit_refusals()] == [(users[3].id, "global")]
+        assert api.sent(users[3].id) == []
+        api.advance(0.5)  # one token back
+        await bot.send_message(users[0].id, "lại")
+        api.advance(0.5)  # and users[3]'s retry_after has run out
+        await bot.send_message(users[3].id, "Xin chào")
+
+
+@pytest.mark.asyncio
+async def test_ignoring_retry_after_is_punished_and_reported() -> None:
+    async with serving(TelegramLimits(chat_capacity=1, chat_rate=0.4)) as (api, bot):
+        alice, bob = api.user(1001, "Alice"), api.user(1002, "Bob")
+        await bot.send_message(alice.id, "1")
+        with pytest.raises(TelegramRetryAfter) as caught:
+            await bot.send_message(alice.id, "2")
+        assert caught.value.retry_after == 3  # 2.5 s to the next token, rounded up
+        api.advance(2.6)  # a token is back, but the 3 s Telegram announced are not over
+        with pytest.raises(TelegramRetryAfter) as caught:
+            await bot.send_message(alice.id, "2")
+        assert caught.value.retry_after == 1  # what remains, at least 1: a new deadline
+        api.advance(1)
+        await bot.send_message(alice.id, "2")
+
+        api.flood(bob.id, retry_after=5)
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(bob.id, "a")
+        with pytest.raises(TelegramRetryAfter) as caught:  # the flood is spent; the wait not
+            await bot.send_message(bob.id, "a")
+        assert caught.value.retry_after == 5
+        api.advance(5)
+        await bot.send_message(bob.id, "a")
+
+    violations = api.retry_after_violations()
+    assert [(v.chat_id, v.method) for v in violations] == [
+        (alice.id, "sendMessage"), (bob.id, "sendMessage"),
+    ]  # fmt: skip
+    assert 0.35 < violations[0].early < 0.45 and 4.9 < violations[1].early <= 5
+    assert [v.chat_id for v in api.retry_after_violations(tolerance=1)] == [bob.id]
+    assert [a.reason for a in api.log(alice.id)] == ["", "chat", "penalty", ""]
+    assert [r.reason for r in api.limit_refusals()] == ["chat"]  # not the penalty, not floods
+
+
+async def _pattern(seed: int) -> tuple[list[str], dict[str, int]]:
+    """Twelve sends and six getMe under a 5xx fault on sendMessage at rate 0.3."""
+    async with serving(None) as (api, bot):
+        alice = api.user(1001, "Alice")
+        fault = api.inject("5xx", {"SENDMESSAGE"}, rate=0.3, seed=seed)
+        outcomes = []
+        for n in range(12):
+            try:
+                await bot.send_message(alice.id, f"tin {n}")
+                outcomes.append("ok")
+            except TelegramServerError as error:
+                outcomes.append(error.message)
+            if n % 2:
+                await bot.get_me()  # not chosen: never faulted
+        assert len(api.sent(alice.id)) == outcomes.count("ok")  # failed sends left nothing
+        assert fault.served == 12 - outcomes.count("ok")
+        return outcomes, api.faults_served()
+
+
+@pytest.mark.asyncio
+async def test_injected_5xx_is_seeded_and_hits_only_chosen_methods() -> None:
+    outcomes, served = await _pattern(seed=7)
+    draws = random.Random(7)
+    assert [o != "ok" for o in outcomes] == [draws.random() < 0.3 for _ in range(12)]
+    failures = [o for o in outcomes if o != "ok"]
+    assert failures[:2] == ["Internal Server Error", "Bad Gateway"]  # alternately
+    assert served == {"5xx": len(failures)} and len(failures) >= 2
+    assert await _pattern(seed=7) == (outcomes, served)
+    assert (await _pattern(seed=8))[0] != outcomes
+
+
+@pytest.mark.asyncio
+async def test_injected_429_has_no_effect_and_must_be_waited_out(api: FakeBotApi, bot: Bot) -> None:
+    alice = api.user(1001, "Alice")
+    card = await bot.send_message(alice.id, "Câu hỏi", reply_markup=kb([("A", "a")]))
+    fault = api.inject("429", ["answerCallbackQuery", "editMessageText"], retry_after=2, times=1)
+    query = api.press(alice, await api.next_message(alice.id), "a")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await bot.answer_callback_query(query["id"], text="Đã chọn")
+    assert caught.value.retry_after == 2 and query["id"] not in api.callback_answers
+    assert fault.served == 1
+    await bot.answer_callback_query(query["id"], text="Đã chọn")  # times=1: spent
+
+    api.inject("429", "editMessageText", retry_after=2)
+    await bot.send_message(alice.id, "sendMessage is not chosen")
+    with pytest.raises(TelegramRetryAfter):
+        await bot.edit_message_text("Sửa", chat_id=alice.id, message_id=card.message_id)
+    with pytest.raises(TelegramRetryAfter):  # the chat now waits 2 s, for any message method
+        await bot.send_message(alice.id, "too early")
+    assert api.faults_served() == {"429": 2}
+    assert api.sent(alice.id)[0]["text"] == "Câu hỏi"
+    assert api.limit_refusals() == [] and len(api.retry_after_violations()) == 1
+    api.clear_faults()
+    api.advance(2)
+    await bot.edit_message_text("Sửa", chat_id=alice.id, message_id=card.message_id)
+
+
+@pytest.mark.asyncio
+async def test_timeout_fault_gives_up_client_but_message_is_sent(api: FakeBotApi, bot: Bot) -> None:
+    alice = api.user(1001, "Alice")
+    api.inject("timeout", {"sendMessage"}, delay=0.3, times=2)
+    with pytest.raises(TelegramNetworkError, match="timeout"):
+        await bot.send_message(alice.id, "Xin chào", request_timeout=0.05)
+    assert [m["text"] for m in api.sent(alice.id)] == ["Xin chào"]  # Telegram did send it
+
+    started = time.monotonic()
+    again = await bot.send_message(alice.id, "Xin chào")  # a patient client waits it out
+    assert time.monotonic() - started >= 0.28 and again.message_id == 2
+    assert [(a.outcome, a.fault, a.held) for a in api.log(alice.id)] == [
+        ("ok", "timeout", 0.3), ("ok", "timeout", 0.3),
+    ]  # fmt: skip
+    [dup] = api.duplicates()  # the retry after a timeout sent it twice
+    assert (dup.chat_id, dup.first_id, dup.repeat_id) == (alice.id, 1, 2)
+
+
+@pytest.mark.asyncio
+async def test_duplicates_are_repeated_sends_not_edits() -> None:
+    async with serving(None) as (api, bot):
+        alice, bob = api.user(1001, "Alice"), api.user(1002, "Bob")
+        markup = kb([("Tiếp", "next")])
+        first = await bot.send_message(alice.id, "Chào", reply_markup=markup)
+        await bot.send_message(alice.id, "Chào")  # other markup: another message
+        await bot.send_message(bob.id, "Chào", reply_markup=markup)  # another chat
+        await bot.edit_message_text("Chào!", chat_id=alice.id, message_id=first.message_id)
+        await bot.edit_message_text(
+            "Chào", chat_id=alice.id, message_id=first.message_id, reply_markup=markup
+        )  # back to the same content: an edit, not a send
+        assert api.duplicates() == []
+        photo = BufferedInputFile(b"one", "1.jpg")
+        await bot.send_photo(alice.id, photo, caption="Ảnh")
+        await bot.send_photo(alice.id, BufferedInputFile(b"two", "2.jpg"), caption="Ảnh")
+        assert api.duplicates() == []  # same caption, other picture
+        repeat = await bot.send_message(alice.id, "Chào", reply_markup=markup)
+        await bot.send_photo(alice.id, BufferedInputFile(b"one", "again.jpg"), caption="Ảnh")
+
+    [text, picture] = api.duplicates()
+    assert (text.chat_id, text.method, text.first_id, text.repeat_id) == (
+        alice.id, "sendMessage", first.message_id, repeat.message_id,
+    )  # fmt: skip
+    assert picture.method == "sendPhoto" and 0 < text.seconds < 1
+    assert api.duplicates(chat_id=bob.id) == [] and api.duplicates(window=0) == []

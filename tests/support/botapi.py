@@ -18,7 +18,7 @@ Pushed, it behaves like Telegram (``botapi_faults.py``). With ``limits=TelegramL
 (not yet the default: the bot does not pace its sends yet) message-producing requests pass
 token buckets and over them are refused with 429 and a retry_after. Any 429 (limits, floods,
 injected) tells the chat to retry after N seconds, and until then it is refused. Tests can
-inject 429s, 5xx errors and slow answers (``inject``).
+inject 429s, 5xx errors and slow answers (``inject``) and take the server down (``outage``).
 Every request's arrival and outcome is logged (``attempts``, ``log``), and from that log
 ``retry_after_violations``, ``duplicates`` and ``limit_refusals`` tell how the bot behaved::
 
@@ -196,6 +196,7 @@ class FakeBotApi(BotApiState):
         self.limits = limits
         self.attempts: list[Attempt] = []  # every method request, in arrival order
         self.faults: list[Fault] = []
+        self.down = False  # during an outage: not listening, every connection dropped
         self._limiter = RateLimiter(limits) if limits is not None else None
         self._counted = limits.methods if limits is not None else MESSAGE_METHODS
         self._penalties: dict[int, float] = {}  # chat -> end of the announced retry_after
@@ -237,9 +238,36 @@ class FakeBotApi(BotApiState):
 
     async def _listen(self) -> None:
         assert self._runner is not None, "start() the server first"
-        self._site = web.TCPSite(self._runner, "127.0.0.1", self._port)
+        # reuse_address: after an outage the same port is bound again, TIME_WAIT or not.
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self._port, reuse_address=True)
         await self._site.start()
         self._port = self._site.port
+        self.down = False
+
+    async def take_down(self) -> None:
+        """Stop listening and drop every open connection, a long poll's too: clients get
+        connection errors (refused, or disconnected mid-request) until ``bring_up``."""
+        if self._site is None or self._runner is None:
+            return
+        self.down = True
+        await self._site.stop()
+        self._site = None
+        for connection in self._runner.server.connections if self._runner.server else []:
+            connection.force_close()  # handler_cancellation then cancels what it was doing
+        await asyncio.sleep(0)
+
+    async def bring_up(self) -> None:
+        """Listen again on the same port (so ``base_url`` stays valid) after ``take_down``."""
+        if self._site is None and self._runner is not None:
+            await self._listen()
+
+    async def outage(self, seconds: float) -> None:
+        """Unreachable for ``seconds``, then back on the same port."""
+        await self.take_down()
+        try:
+            await asyncio.sleep(seconds)
+        finally:
+            await self.bring_up()
 
     # -- HTTP -----------------------------------------------------------------------------
 
@@ -252,6 +280,10 @@ class FakeBotApi(BotApiState):
             params = await decode_params(request)
         except ApiError as error:
             return _answer(error)
+        if self.down:  # read while the server went down: dropped, like the connection
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=503)
         self.calls.append((method, params))
         attempt = Attempt(at, method, chat_of(params))
         self.attempts.append(attempt)

@@ -452,7 +452,7 @@ async def test_dispatcher_long_polling_end_to_end(api: FakeBotApi) -> None:
     assert {"getMe", "getUpdates", "sendMessage", "editMessageText"} <= {m for m, _ in api.calls}
 
 
-# -- Telegram's limits, faults, and what the log tells ---------------------------------
+# -- Telegram's limits, faults, outages, and what the log tells ---------------------------------
 
 
 @pytest.mark.asyncio
@@ -629,6 +629,42 @@ async def test_timeout_fault_gives_up_client_but_message_is_sent(api: FakeBotApi
     ]  # fmt: skip
     [dup] = api.duplicates()  # the retry after a timeout sent it twice
     assert (dup.chat_id, dup.first_id, dup.repeat_id) == (alice.id, 1, 2)
+
+
+@pytest.mark.asyncio
+async def test_outage_refuses_connections_then_serves_on_same_url(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    alice = api.user(1001, "Alice")
+    base_url = api.base_url
+    await bot.get_me()
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.05)
+    calls = len(api.calls)
+
+    await api.take_down()
+    with pytest.raises(TelegramNetworkError):  # the long poll in progress is cut off
+        await asyncio.wait_for(poll, 1)
+    with pytest.raises(TelegramNetworkError):
+        await bot.send_message(alice.id, "Có ai không?")
+    async with aiohttp.ClientSession() as http:
+        with pytest.raises(aiohttp.ClientConnectorError):  # refused: nobody listens
+            await http.get(f"{base_url}/bot{TOKEN}/getMe")
+    assert len(api.calls) == calls and api.sent(alice.id) == []  # nothing got through
+
+    await api.bring_up()
+    assert api.base_url == base_url
+    assert (await bot.get_me()).id == 123456
+    outage = asyncio.create_task(api.outage(0.2))
+    await asyncio.sleep(0.02)
+    with pytest.raises(TelegramNetworkError):
+        await bot.get_me()
+    await outage
+    poll = asyncio.create_task(bot.get_updates(timeout=5))
+    await asyncio.sleep(0.05)
+    api.send_text(alice, "đã có mạng")
+    [update] = await asyncio.wait_for(poll, 2)
+    assert update.message and update.message.text == "đã có mạng"
 
 
 @pytest.mark.asyncio

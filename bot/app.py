@@ -23,6 +23,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 
+from bot.background import Background
 from bot.clock import Clock
 from bot.delivery.pace import Limits, Pace
 from bot.handlers import build_flows, get_routers
@@ -51,6 +52,7 @@ class App:
     storage: BaseStorage
     dispatcher: Dispatcher
     shared: Shared
+    flood: FloodMiddleware
 
     async def preload(self) -> None:
         """With one worker (no Redis), learn the ids of known people once at start, so that
@@ -112,13 +114,13 @@ def build_app(
         bot_username=bot_username,
         flows=build_flows(),
         zone=settings.zone,
+        background=Background(),
     )
     # The FSM middleware is registered below, after the flood guard, not by aiogram first.
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
     dispatcher.include_routers(*get_routers())
-    dispatcher.update.outer_middleware(
-        FloodMiddleware(catalogues, directory, limit=flood_limit)
-    )
+    flood = FloodMiddleware(catalogues, directory, limit=flood_limit)
+    dispatcher.update.outer_middleware(flood)
     dispatcher.update.outer_middleware(dispatcher.fsm)
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)
@@ -129,6 +131,9 @@ def build_app(
         # progress still commit, and their replies still go out.
         if not await units_of_work.drained(timeout=15.0):
             log.warning("shutdown: updates still running after 15 s")
+        await shared.background.drain()
 
     storage.before_close = let_updates_finish
-    return App(settings, database, clock, catalogues, directory, storage, dispatcher, shared)
+    return App(
+        settings, database, clock, catalogues, directory, storage, dispatcher, shared, flood
+    )

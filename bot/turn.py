@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiogram.fsm.context import FSMContext
 
+from bot.background import Background
 from bot.delivery.replies import Replies
 from bot.i18n import Catalogues, Renderer
 from bot.services.campaigns import ActiveCampaign
@@ -33,6 +34,7 @@ class Shared:
     bot_username: str
     flows: FlowRegistry
     zone: Any
+    background: Background
 
 
 @dataclass

@@ -123,7 +123,13 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
     await session.execute(
         update(Report)
         .where(Report.person_id == person_id)
-        .values(evidence_file_id=None, evidence_unique_id=None, evidence_name=None, caption=None)
+        .values(
+            evidence_file_id=None,
+            evidence_unique_id=None,
+            evidence_name=None,
+            caption=None,
+            reason=None,  # a reviewer's words about their evidence
+        )
     )
     await session.execute(
         update(Report)

@@ -63,10 +63,10 @@ async def forget(message: Message, turn: Turn) -> None:
 async def finish_forget(record: Record, turn: Turn) -> Sequence[Effect]:
     user_id = turn.user_id
     await enrolment.forget(turn.uow, user_id, turn.now)
-    directory = turn.shared.directory
-    database = turn.uow.database
-    turn.uow.after_commit(lambda: directory.invalidate(user_id))
-    turn.uow.after_commit(lambda: privacy.scrub(database))
+    shared, database = turn.shared, turn.uow.database
+    turn.uow.after_commit(lambda: shared.directory.invalidate(user_id))
+    # Nothing recoverable in the files either, without making the person wait for it.
+    turn.uow.after_commit(lambda: shared.background.spawn(privacy.scrub(database), "scrub"))
     if turn.state is not None:
         await turn.state.clear()
     turn.person = None

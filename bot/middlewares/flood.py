@@ -35,11 +35,13 @@ class FloodMiddleware(BaseMiddleware):
         directory: Directory,
         limit: int = 20,
         window: float = 10.0,
+        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.catalogues = catalogues
         self.directory = directory
         self.limit = limit
         self.window = window
+        self.now = now
         self._seen: dict[int, deque[float]] = {}
         self._warned: set[int] = set()  # told during their current flood
 
@@ -63,7 +65,7 @@ class FloodMiddleware(BaseMiddleware):
         user: User | None = data.get("event_from_user")
         if user is None:
             return await handler(event, data)
-        if self.allow(user.id, time.monotonic()):
+        if self.allow(user.id, self.now()):
             self._warned.discard(user.id)
             return await handler(event, data)
         if user.id not in self._warned:

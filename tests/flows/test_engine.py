@@ -45,9 +45,16 @@ ONBOARDING_TABLE = [
     (state("language"), Pick("language", "en"), "consent", []),
     (state("language"), TextInput("2"), "consent", []),
     (state("language"), TextInput("tiếng việt"), "language", []),
+    (state("language"), TextInput("²"), "language", []),  # a digit to str, not to int()
+    (state("language"), TextInput("٢"), "language", []),
+    (state("language"), TextInput("0"), "language", []),
+    (state("language"), TextInput("9" * 5000), "language", []),
     (state("language"), OtherInput("sticker"), "language", []),
     (state("language"), Pick("language", "fr"), "language", []),
     (state("language"), Pick("consent", "accept"), "language", []),
+    # a key the current step also offers, from another step's button: still refused
+    (state("consent", language="vi"), Pick("language", "accept"), "consent", []),
+    (state("name", language="vi", tg_name="Lan"), Pick("consent", "keep"), "name", []),
     (state("consent", language="vi"), Pick("consent", "accept"), "name", []),
     (state("consent", language="vi"), Pick("consent", "decline"), None, ["declined"]),
     (state("consent", language="vi"), TextInput("1"), "name", []),

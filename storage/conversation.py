@@ -19,6 +19,8 @@ Outside an update (scripts, tests) writes go straight to the backend.
 
 from __future__ import annotations
 
+import copy
+import json
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol
@@ -173,15 +175,17 @@ class StagedStorage(BaseStorage):
         return (await self._entry(key))[0]
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        return dict((await self._entry(key))[1])
+        return copy.deepcopy((await self._entry(key))[1])
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         _, data = await self._entry(key)
-        await self._put(key, (state_name(state), dict(data)))
+        await self._put(key, (state_name(state), data))
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         state, _ = await self._entry(key)
-        await self._put(key, (state, dict(data)))
+        # Through JSON, as Redis and the database will store it: what would not survive
+        # them fails here, in every backend, and nothing is shared with the caller.
+        await self._put(key, (state, json.loads(json.dumps(dict(data)))))
 
     async def close(self) -> None:
         if self.before_close is not None:

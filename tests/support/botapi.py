@@ -57,6 +57,7 @@ from tests.support.botapi_faults import (
     result_ids,
     retry_after,
     too_many_requests,
+    update_chat,
     violations,
 )
 from tests.support.botapi_methods import METHODS
@@ -195,6 +196,7 @@ class FakeBotApi(BotApiState):
         # fail on 429s. Pass TelegramLimits() to enforce; once the bot paces, make it default.
         self.limits = limits
         self.attempts: list[Attempt] = []  # every method request, in arrival order
+        self.pushed: list[tuple[float, int | None]] = []  # (now(), chat) of each update queued
         self.faults: list[Fault] = []
         self.down = False  # during an outage: not listening, every connection dropped
         self._limiter = RateLimiter(limits) if limits is not None else None
@@ -399,6 +401,10 @@ class FakeBotApi(BotApiState):
         self.faults.append(fault)
         return fault
 
+    def push_update(self, update: JSON) -> JSON:
+        self.pushed.append((self.now(), update_chat(update)))
+        return super().push_update(update)
+
     def clear_faults(self, fault: Fault | None = None) -> None:
         """Remove one injected fault, or all of them."""
         self.faults = [] if fault is None else [f for f in self.faults if f is not fault]
@@ -427,10 +433,14 @@ class FakeBotApi(BotApiState):
         The server refused them all; a bot that honours retry_after leaves this empty."""
         return violations(self.attempts, tolerance, self._counted)
 
-    def duplicates(self, chat_id: int | None = None, window: float = 30.0) -> list[Duplicate]:
+    def duplicates(
+        self, chat_id: int | None = None, window: float = 30.0, *, across_updates: bool = False
+    ) -> list[Duplicate]:
         """Successful sends whose content (text or caption, markup, media) repeats a send to
-        the same chat less than ``window`` seconds before; edits do not count."""
-        return duplicates(self.attempts, chat_id, window)
+        the same chat less than ``window`` seconds before; edits do not count. A repeat after
+        the user wrote or pressed again in that chat answers them, and counts only with
+        ``across_updates``."""
+        return duplicates(self.attempts, self.pushed, chat_id, window, across_updates)
 
     def limit_refusals(self) -> list[Attempt]:
         """Requests refused by the rate limits themselves (not by faults, floods or a

@@ -279,9 +279,32 @@ def violations(
     return found
 
 
-def duplicates(attempts: Iterable[Attempt], chat_id: int | None, window: float) -> list[Duplicate]:
+def update_chat(update: JSON) -> int | None:
+    """The chat a user's update comes from (a message's or a pressed button's)."""
+    for key in ("message", "edited_message", "callback_query"):
+        item = update.get(key)
+        if isinstance(item, dict):
+            message = item.get("message", item) if key == "callback_query" else item
+            chat = message.get("chat") if isinstance(message, dict) else None
+            if isinstance(chat, dict) and "id" in chat:
+                return int(chat["id"])
+    return None
+
+
+def duplicates(
+    attempts: Iterable[Attempt],
+    updates: Iterable[tuple[float, int | None]],
+    chat_id: int | None,
+    window: float,
+    across_updates: bool,
+) -> list[Duplicate]:
     """Successful sends repeating an earlier send's content to the same chat within ``window``
-    seconds (edits are not sends); one entry per repeat, paired with the send it repeats."""
+    seconds (edits are not sends); one entry per repeat, paired with the send it repeats.
+    Unless ``across_updates``, a repeat after a new update from that chat (``updates``:
+    (time, chat) of each one pushed) is an answer to it, not a duplicate."""
+    pushed: dict[int | None, list[float]] = {}
+    for at, chat in updates:
+        pushed.setdefault(chat, []).append(at)
     last: dict[tuple[int, str], Attempt] = {}
     found = []
     for attempt in attempts:
@@ -290,17 +313,20 @@ def duplicates(attempts: Iterable[Attempt], chat_id: int | None, window: float) 
         if chat_id is not None and attempt.chat_id != chat_id:
             continue
         key = (attempt.chat_id, attempt.content)
-        before = last.get(key)
-        if before is not None and attempt.at - before.at <= window:
-            found.append(
-                Duplicate(
-                    attempt.chat_id,
-                    attempt.method,
-                    attempt.content,
-                    before.message_ids[0] if before.message_ids else 0,
-                    attempt.message_ids[0] if attempt.message_ids else 0,
-                    attempt.at - before.at,
-                )
+        before, last[key] = last.get(key), attempt
+        if before is None or attempt.at - before.at > window:
+            continue
+        asked = any(before.at < at < attempt.at for at in pushed.get(attempt.chat_id, []))
+        if asked and not across_updates:
+            continue
+        found.append(
+            Duplicate(
+                attempt.chat_id,
+                attempt.method,
+                attempt.content,
+                before.message_ids[0] if before.message_ids else 0,
+                attempt.message_ids[0] if attempt.message_ids else 0,
+                attempt.at - before.at,
             )
-        last[key] = attempt
+        )
     return found

@@ -686,6 +686,8 @@ async def test_duplicates_are_repeated_sends_not_edits() -> None:
         assert api.duplicates() == []  # same caption, other picture
         repeat = await bot.send_message(alice.id, "Chào", reply_markup=markup)
         await bot.send_photo(alice.id, BufferedInputFile(b"one", "again.jpg"), caption="Ảnh")
+        api.send_text(bob, "/start")  # Bob asks again: the same answer is not a duplicate
+        await bot.send_message(bob.id, "Chào", reply_markup=markup)
 
     [text, picture] = api.duplicates()
     assert (text.chat_id, text.method, text.first_id, text.repeat_id) == (
@@ -693,3 +695,4 @@ async def test_duplicates_are_repeated_sends_not_edits() -> None:
     )  # fmt: skip
     assert picture.method == "sendPhoto" and 0 < text.seconds < 1
     assert api.duplicates(chat_id=bob.id) == [] and api.duplicates(window=0) == []
+    assert [d.chat_id for d in api.duplicates(bob.id, across_updates=True)] == [bob.id]

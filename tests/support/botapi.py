@@ -14,11 +14,11 @@ multipart only when a file is uploaded) and file downloads as ``GET {base}/file/
 {file_path}``. The in-memory model lives in ``botapi_state.py``, the methods in
 ``botapi_methods.py``. Nothing here touches the network beyond 127.0.0.1.
 
-Pushed, it behaves like Telegram (``botapi_faults.py``). With ``limits=TelegramLimits()``
-(not yet the default: the bot does not pace its sends yet) message-producing requests pass
-token buckets and over them are refused with 429 and a retry_after. Any 429 (limits, floods,
-injected) tells the chat to retry after N seconds, and until then it is refused. Tests can
-inject 429s, 5xx errors and slow answers (``inject``) and take the server down (``outage``).
+Pushed, it behaves like Telegram (``botapi_faults.py``). Message-producing requests pass
+Telegram's token buckets (``limits``: ``TelegramLimits()`` by default, None for none) and over
+them are refused with 429 and a retry_after. Any 429 (limits, floods, injected) tells the chat
+to retry after N seconds, and until then it is refused. Tests can inject 429s, 5xx errors and
+slow answers (``inject``) and take the server down (``outage``).
 Every request's arrival and outcome is logged (``attempts``, ``log``), and from that log
 ``retry_after_violations``, ``duplicates`` and ``limit_refusals`` tell how the bot behaved::
 
@@ -83,6 +83,7 @@ __all__ = [
     "buttons",
     "keyboard",
 ]
+DEFAULT_LIMITS = TelegramLimits()
 
 
 # Params that are plain strings even when they look like JSON ("123", "true", "[x]").
@@ -187,14 +188,12 @@ class FakeBotApi(BotApiState):
         token: str = "123456:TEST",
         bot_username: str = "hocvuso_test_bot",
         *,
-        limits: TelegramLimits | None = None,
+        limits: TelegramLimits | None = DEFAULT_LIMITS,
     ) -> None:
         super().__init__(token, bot_username)
         self.base_url = ""
         self.errors: list[tuple[str, JSON, JSON]] = []  # (method, params, error answer)
-        # limits=None for now: the bot does not pace its sends yet, and the e2e tests would
-        # fail on 429s. Pass TelegramLimits() to enforce; once the bot paces, make it default.
-        self.limits = limits
+        self.limits = limits  # fixed at construction
         self.attempts: list[Attempt] = []  # every method request, in arrival order
         self.pushed: list[tuple[float, int | None]] = []  # (now(), chat) of each update queued
         self.faults: list[Fault] = []

@@ -66,7 +66,8 @@ def kb(*rows: list[tuple[str, str]]) -> InlineKeyboardMarkup:
 
 @pytest_asyncio.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(limits=TelegramLimits()) as server:  # Telegram's limits enforced
+    async with FakeBotApi() as server:
+        assert server.limits == TelegramLimits()  # Telegram's limits, enforced by default
         yield server
 
 

@@ -3,7 +3,8 @@
 ``FakeBotApi`` (``botapi.py``) runs every request through these: the token buckets Telegram
 applies to message-producing methods, the faults a test injected, and a log of each request's
 arrival time and outcome from which the assertions (retry_after violations, duplicate sends,
-limit refusals) are computed afterwards. Times are the server's ``time.monotonic`` clock.
+limit refusals) are computed afterwards. Times are the server's clock: ``time.monotonic``
+plus whatever ``FakeBotApi.advance`` added.
 """
 
 from __future__ import annotations
@@ -37,7 +38,8 @@ class TelegramLimits:
 
     Defaults: 4 per private chat refilled at 1/s (the bot allows itself 3: one token of slack
     for arrival jitter), 21 per group refilled at 20 a minute, 33 across all chats refilled at
-    31/s (the bot: 30/s). Rates are tokens per second; one request (an album too) is one token.
+    31/s (the bot: 30/s). Rates are tokens per second. A request needs a token in each of its
+    buckets when it arrives, and takes one only if it succeeds (an album is one request).
     """
 
     chat_capacity: float = 4

@@ -422,12 +422,19 @@ class Figures:
         return self.pct(self.stalls, 0.99)
 
 
+LONG_STALLS: list[tuple[float, float]] = []  # (when it ended, how long), over 20 ms
+
+
 async def ticker(lateness: list[float], stop: asyncio.Event) -> None:
     """Sleep 5 ms, again and again; record how late each wake-up is."""
     while not stop.is_set():
         before = time.perf_counter()
         await asyncio.sleep(TICK)
-        lateness.append(max(0.0, time.perf_counter() - before - TICK))
+        now = time.perf_counter()
+        late = max(0.0, now - before - TICK)
+        lateness.append(late)
+        if late > 0.020:
+            LONG_STALLS.append((now, late))
 
 
 @dataclass
@@ -551,26 +558,58 @@ def figures(
 
 
 class Probe:
-    """Connection hold times per engine and statement times, while attached."""
+    """While attached: how long connections stay checked out per engine, which updates
+    hold one connection while asking for another, statement times (from being sent to
+    the result being back on the loop), and the garbage collector's pauses. Public
+    hooks only: SQLAlchemy's pool and cursor events, `gc.callbacks`."""
 
     def __init__(self) -> None:
         self.holds: dict[str, list[float]] = defaultdict(list)
         self.statements: dict[str, list[float]] = defaultdict(list)
-        self._out: dict[int, float] = {}
+        self.peak: Counter[str] = Counter()  # most connections out at once, per engine
+        self.nested: Counter[str] = Counter()  # "held → asked for" → times
+        self.gc_pauses: dict[int, list[float]] = defaultdict(list)
+        self._out: dict[int, tuple[float, str, Any]] = {}
+        self._held: dict[Any, list[str]] = defaultdict(list)  # task → engines it holds
         self._sent: dict[int, float] = {}
         self._undo: list[Callable[[], None]] = []
+        self._gc_began = 0.0
+        self.gc_spans: list[tuple[float, float]] = []
+        self.province: list[tuple[float, float]] = []  # when the province queries ran
+        self.attached = 0.0
         self.span = 0.0
 
     def attach(self, name: str, engine: Any) -> None:
         sync = engine.sync_engine
+        if not self._undo:
+            self.attached = time.perf_counter()
+            gc.callbacks.append(self._gc)
+            self._undo.append(lambda: gc.callbacks.remove(self._gc))
 
         def checkout(dbapi: Any, _record: Any, _proxy: Any) -> None:
-            self._out[id(dbapi)] = time.perf_counter()
+            try:
+                task = asyncio.current_task()
+            except RuntimeError:
+                task = None
+            holding = self._held[task]
+            if task is not None and holding:
+                self.nested[f"{', '.join(holding)} held, {name} asked for"] += 1
+            holding.append(name)
+            self._out[id(dbapi)] = (time.perf_counter(), name, task)
+            self.peak[name] = max(
+                self.peak[name], sum(1 for _, n, _ in self._out.values() if n == name)
+            )
 
         def checkin(dbapi: Any, _record: Any) -> None:
-            began = self._out.pop(id(dbapi), None)
-            if began is not None:
+            found = self._out.pop(id(dbapi), None)
+            if found is not None:
+                began, _, task = found
                 self.holds[name].append(time.perf_counter() - began)
+                holding = self._held.get(task)
+                if holding is not None:
+                    holding.remove(name)
+                    if not holding:
+                        del self._held[task]
 
         def before(_conn: Any, cursor: Any, _statement: str, *_: Any) -> None:
             self._sent[id(cursor)] = time.perf_counter()
@@ -589,22 +628,52 @@ class Probe:
                 event.listen(target, event_name, hook)
                 self._undo.append(lambda t=target, e=event_name, h=hook: event.remove(t, e, h))
 
+    def _gc(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._gc_began = time.perf_counter()
+        else:
+            now = time.perf_counter()
+            self.gc_pauses[info["generation"]].append(now - self._gc_began)
+            if now - self._gc_began > 0.005:
+                self.gc_spans.append((self._gc_began, now))
+
     def detach(self) -> None:
+        self.span = time.perf_counter() - self.attached
         for undo in self._undo:
             undo()
         self._undo.clear()
 
-    def report(self, span: float) -> list[str]:
+    def report(self, stalls: list[float]) -> list[str]:
+        span = self.span or 1.0
         lines = []
         for name, holds in self.holds.items():
             ordered = sorted(holds)
             busy = sum(holds)
             lines.append(
-                f"{name} connections: {len(holds)} check-outs, held {busy:.1f} s in all "
-                f"({busy / span:.0%} of the {span:.1f} s run), mean {1000 * busy / len(holds):.1f} ms,"
-                f" p99 {1000 * ordered[int(0.99 * (len(ordered) - 1))]:.1f} ms,"
-                f" max {1000 * ordered[-1]:.1f} ms"
+                f"{name} connections: {len(holds)} check-outs, at most {self.peak[name]} out at "
+                f"once, held {busy:.1f} s in all ({busy / span:.0%} of {span:.1f} s), mean "
+                f"{1000 * busy / len(holds):.1f} ms, p99 "
+                f"{1000 * ordered[int(0.99 * (len(ordered) - 1))]:.1f} ms, max {1000 * ordered[-1]:.1f} ms"
             )
+        for what, times in self.nested.most_common():
+            lines.append(f"an update holding a connection asked for another: {what}, {times}x")
+        pauses = ", ".join(
+            f"gen {g}: {len(p)}x, max {1000 * max(p):.1f} ms, {sum(p):.2f} s in all"
+            for g, p in sorted(self.gc_pauses.items())
+        )
+        lines.append(f"garbage collector: {pauses or 'no collections'}")
+        until = self.attached + self.span
+        long = [(end, late) for end, late in LONG_STALLS if self.attached <= end <= until]
+
+        def during(spans: list[tuple[float, float]]) -> int:
+            return sum(1 for end, late in long if any(a < end and b > end - late for a, b in spans))
+
+        lines.append(
+            f"stalls over 20 ms: {len(long)}, over 50 ms: {sum(1 for _, x in long if x > GOAL_STALL)};"
+            f" overlapping a province query: {during(self.province)}, a collection over 5 ms:"
+            f" {during(self.gc_spans)}"
+        )
+        lines.append("statements (time from sent to result back on the loop), most time first:")
         top = sorted(self.statements.items(), key=lambda kv: -sum(kv[1]))[:8]
         for statement, times in top:
             lines.append(
@@ -699,6 +768,8 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
                         campaign_id, pack = await shared.campaign.get(reading)
                         await indicators.tallies(reading, campaign_id, pack, "/1/")
                     province.append(time.perf_counter() - began)
+                    if probe is not None:
+                        probe.province.append((began, time.perf_counter()))
                 except Exception as problem:  # what the person asking would get: an error
                     province.append(float("inf"))
                     province_failures.append(
@@ -729,7 +800,7 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
         await app.storage.close()  # lets anything still running commit and reply
         await check(database, timed, result)
         if probe is not None:
-            result.diagnosis = probe.report(result.span)
+            result.diagnosis = probe.report(result.stalls)
     finally:
         await app.storage.close()
         await database.dispose()
@@ -893,7 +964,7 @@ def table(results: list[Figures], args: argparse.Namespace) -> bool:
             f"  {r.label}: p99 {ms(r.p99)} ms {'met' if p99_ok else 'NOT MET'}; "
             f"longest stall {ms(r.stall_max)} ms {'met' if stall_ok else 'NOT MET'}"
         )
-    bots = [r for r in results if r.label != "echo" and r.updates]
+    bots = [r for r in results if r.label != "echo" and r.updates and not r.unfinished]
     if args.send_rate >= 1e5 and bots:
         each = sum(r.counted for r in bots) / sum(r.updates for r in bots)
         print(

@@ -743,6 +743,8 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
         bot_username=BOT_USER.username,
     )
     database = Database(backend.url)
+    if args.pg_read_pool and database.dialect == "postgresql":
+        separate_read_pool(database)
     clock = Clock(settings.zone)
     bot, api = make_bot(args.api_ms / 1000, args.send_rate)
     app = build_app(settings, database, clock, BOT_USER.username or "")
@@ -933,6 +935,14 @@ def table(results: list[Figures], args: argparse.Namespace) -> bool:
         f"{Limits().chat_burst} per {Limits().chat_period:g} s, overall {overall} "
         f"(python {sys.version.split()[0]})"
     )
+    changed = [
+        *(["SQLite ANALYZEd after loading"] if args.analyze else []),
+        *(["a separate PostgreSQL pool for Database.reading()"] if args.pg_read_pool else []),
+        *([f"mix {args.mix}"] if args.mix != STARTS else []),
+        *([f"overall send rate {args.send_rate:g}/s"] if args.send_rate < 1e5 else []),
+    ]
+    if changed:
+        print("WHAT IF, not the bot as it ships: " + "; ".join(changed))
     header = (
         f"{'db':<11}{'offered/s':>10}{'done/s':>8}{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}"
         f"{'stall max':>10}{'stall p99':>10}{'province s':>11}{'echo p99':>9}{'p99/echo':>9}"
@@ -1002,6 +1012,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="sessions started per kind, relative (diagnosis: class=0 leaves /class out)",
     )
     parser.add_argument(
+        "--pg-read-pool",
+        action="store_true",
+        help="what if: Database.reading() on PostgreSQL uses a pool of its own",
+    )
+    parser.add_argument(
         "--analyze",
         action="store_true",
         help="what if: ANALYZE the SQLite database after loading (nothing does in production)",
@@ -1031,6 +1046,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+class OneLine(logging.Formatter):
+    """Log lines without tracebacks: the exception's type and message are enough here."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            problem = record.exc_info[1]
+            text += f" ({type(problem).__name__}: {str(problem)[:200]})"
+        return f"{record.levelname} {record.name}: {text}"
+
+
+def separate_read_pool(database: Any) -> None:
+    """What if: `Database.reading()` on PostgreSQL gets a pool of its own (as SQLite's
+    read-only connections are), so an update holding a connection never waits for a
+    second one from the same pool. Set on the Database's public attributes."""
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    reader = create_async_engine(database.url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    database.reader = reader
+    database.read_sessions = async_sessionmaker(reader, expire_on_commit=False)
+
+
 def analyze_sqlite(file: Path) -> None:
     import sqlite3
 
@@ -1047,6 +1084,7 @@ async def main_async(args: argparse.Namespace) -> int:
     shown = itertools.count()
     for handler in logging.getLogger().handlers:  # a broken run must not print 5000 tracebacks
         handler.addFilter(lambda _record: next(shown) < 5)
+        handler.setFormatter(OneLine("%(levelname)s %(name)s: %(message)s"))
     logging.getLogger().addHandler(ERRORS)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     began = time.perf_counter()

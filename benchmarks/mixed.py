@@ -1155,8 +1155,10 @@ async def main_async(args: argparse.Namespace) -> int:
         return 1
     for r in lost:
         print(
-            f"{r.label} at {r.rate:.0f}/s lost work under load ({r.errors} errors logged, "
-            f"{r.unfinished} updates unfinished): " + "; ".join(r.problems)
+            f"{r.label} at {r.rate:.0f}/s, work not done: "
+            + "; ".join(r.problems)
+            + f" ({r.errors} errors logged; {r.unfinished} updates still unfinished "
+            f"{args.wait_cap:g} s after the last was due, then cancelled)"
         )
     return 3 if args.strict and not met else 0
 

@@ -40,7 +40,7 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     upgrade = db.add_parser("upgrade", help="apply migrations, then refresh planner statistics")
     upgrade.add_argument(
-        "--no-analyze", action="store_true", help="skip the statistics (the bot's own start)"
+        "--no-analyze", action="store_true", help="skip refreshing the planner statistics"
     )
     org = commands.add_parser("org", help="organisation tree").add_subparsers(
         dest="action", required=True

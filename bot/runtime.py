@@ -71,7 +71,8 @@ def settle_memory() -> None:
 
 async def upgrade_in_child(settings: Settings) -> None:
     """`hocvuso db upgrade` in a child process, so that this long-running process never
-    imports Alembic (about 8 MB of idle memory). It costs a second or so at start."""
+    imports Alembic (about 8 MB of idle memory). It costs a second or so at start, and
+    refreshes the planner's statistics (sampled, see storage.migrate.analyze)."""
     env = dict(os.environ, HOCVUSO_DATABASE_URL=settings.database_url)
     child = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -79,7 +80,6 @@ async def upgrade_in_child(settings: Settings) -> None:
         "bot",
         "db",
         "upgrade",
-        "--no-analyze",
         env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

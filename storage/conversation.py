@@ -69,15 +69,16 @@ class DatabaseStorage(BaseStorage):
             },
         )
 
-    async def read(self, key: StorageKey) -> Entry:
-        async with self._database.reading() as uow:
-            row = (
-                await uow.session.execute(
-                    select(ConversationState.state, ConversationState.data).where(
-                        ConversationState.key == key_string(key)
-                    )
-                )
-            ).first()
+    async def read(self, key: StorageKey, uow: UnitOfWork | None = None) -> Entry:
+        """Through the update's reading session when there is one, else on its own."""
+        query = select(ConversationState.state, ConversationState.data).where(
+            ConversationState.key == key_string(key)
+        )
+        if uow is not None:
+            row = (await uow.reads.execute(query)).first()
+        else:
+            async with self._database.reading() as own:
+                row = (await own.session.execute(query)).first()
         return (row.state, dict(row.data or {})) if row else (None, {})
 
     async def write_in(self, session: AsyncSession, changes: Mapping[StorageKey, Entry]) -> None:
@@ -142,7 +143,7 @@ class StagedStorage(BaseStorage):
             if staged is not None:
                 return staged
         if isinstance(self.inner, DatabaseStorage):
-            return await self.inner.read(key)
+            return await self.inner.read(key, uow)
         return await self.inner.get_state(key), await self.inner.get_data(key)
 
     async def _put(self, key: StorageKey, entry: Entry) -> None:

@@ -63,9 +63,12 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
 
 
 def build_reader(url: str, *, echo: bool = False) -> AsyncEngine | None:
-    """Read-only SQLite connections beside the writer (WAL lets them read while it writes);
-    None on PostgreSQL, whose pool serves both."""
-    if not is_sqlite(url) or make_url(url).database in (None, "", ":memory:"):
+    """Connections for reading beside the writers: read-only SQLite connections (WAL lets
+    them read while the writer writes), or a PostgreSQL pool of its own, so that an
+    update holding a writer and reading never waits on its own pool."""
+    if not is_sqlite(url):
+        return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+    if make_url(url).database in (None, "", ":memory:"):
         return None
     engine = create_async_engine(
         sqlite_url(url),
@@ -149,6 +152,7 @@ class UnitOfWork:
         self.database = database
         self._make = database.read_sessions if read_only else database.sessions
         self._session: AsyncSession | None = None
+        self._reader: AsyncSession | None = None
         self._before: list[Hook] = []
         self._after: list[Callable[[], Any]] = []
         self.staged: dict[Any, Any] = {}  # conversation state written by this update
@@ -158,6 +162,19 @@ class UnitOfWork:
         if self._session is None:
             self._session = self._make()
         return self._session
+
+    @property
+    def reads(self) -> AsyncSession:
+        """The session for queries that decide nothing written (who is writing, their
+        progress, the conversation state): until this update writes, a read-only session
+        of its own, so that reading never holds the one SQLite writer; once it has
+        written, the writer's session, which sees those writes and needs no second
+        connection."""
+        if self._session is not None or self._make is self.database.read_sessions:
+            return self.session
+        if self._reader is None:
+            self._reader = self.database.read_sessions()
+        return self._reader
 
     @property
     def used(self) -> bool:
@@ -176,8 +193,15 @@ class UnitOfWork:
         if self._session is not None:
             await self._session.flush()
 
+    async def _close_reader(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            await reader.rollback()
+            await reader.close()
+
     async def finish(self) -> None:
         """Commit everything (hooks first), then tell the after-commit hooks."""
+        await self._close_reader()
         try:
             for hook in self._before:
                 await hook(self)
@@ -202,6 +226,7 @@ class UnitOfWork:
 
     async def abort(self) -> None:
         self._before, self._after, self.staged = [], [], {}
+        await self._close_reader()
         if self._session is None:
             return
         try:

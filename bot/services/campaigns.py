@@ -118,11 +118,11 @@ class ActiveCampaign:
     async def get(self, uow: UnitOfWork) -> tuple[int, CampaignPack]:
         now = time.monotonic()
         if self._pack is None or now - self._checked >= self._recheck:
-            stamp = await campaigns.active_stamp(uow.session)
+            stamp = await campaigns.active_stamp(uow.reads)
             if stamp is None:
                 raise LookupError("no campaign is loaded")
             if stamp != self._stamp:
-                row = await campaigns.get(uow.session, stamp[0])
+                row = await campaigns.get(uow.reads, stamp[0])
                 assert row is not None
                 self._pack = CampaignPack.model_validate(row.pack)
                 self._stamp = stamp

@@ -89,12 +89,12 @@ async def preview(
         if found.expires_at is not None and found.expires_at <= now:
             raise InviteError("expired")
         return found
-    invite = await invites.by_code(uow.session, code)
+    invite = await invites.by_code(uow.reads, code)
     _check(invite, now)
     assert invite is not None
-    unit = await org_units.get(uow.session, invite.org_id)
+    unit = await org_units.get(uow.reads, invite.org_id)
     assert unit is not None
-    chain = await org_units.lineage(uow.session, unit)
+    chain = await org_units.lineage(uow.reads, unit)
     school = org_units.school_of(chain)
     # "10A1 (THPT A)"; for the school itself or a department, the place above it instead.
     above = school if school is not None and school.id != unit.id else None

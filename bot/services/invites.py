@@ -142,7 +142,7 @@ async def candidates(
         scopes += [m.org_path for m in person.memberships if m.role in GRANTS]
     seen: dict[int, OrgUnit] = {}
     for scope in scopes:
-        for unit in await org_units.subtree(uow.session, scope, ORG_KINDS, MAX_CHOICES + 1):
+        for unit in await org_units.subtree(uow.reads, scope, ORG_KINDS, MAX_CHOICES + 1):
             seen.setdefault(unit.id, unit)
     found = []
     for unit in sorted(seen.values(), key=lambda u: u.path):

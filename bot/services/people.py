@@ -110,12 +110,12 @@ def membership_view(unit: OrgUnit, role: str, chain: list[OrgUnit]) -> Membershi
 
 
 async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
-    person = await people.summary_by_tg(uow.session, tg_user_id)
+    person = await people.summary_by_tg(uow.reads, tg_user_id)
     if person is None:
         return None
     views = []
-    for membership, unit in await people.memberships(uow.session, person.id):
-        chain = await org_units.lineage(uow.session, unit)
+    for membership, unit in await people.memberships(uow.reads, person.id):
+        chain = await org_units.lineage(uow.reads, unit)
         views.append(membership_view(unit, membership.role, chain))
     return PersonView(
         id=person.id,

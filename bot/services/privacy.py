@@ -28,12 +28,12 @@ class HeldData:
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
-    person = await people.by_tg(uow.session, tg_user_id)
+    person = await people.by_tg(uow.reads, tg_user_id)
     if person is None:
         return None
     held = []
-    for membership, unit in await people.memberships(uow.session, person.id):
-        chain = await org_units.lineage(uow.session, unit)
+    for membership, unit in await people.memberships(uow.reads, person.id):
+        chain = await org_units.lineage(uow.reads, unit)
         held.append(
             HeldMembership(tuple(u.name for u in chain), membership.role, membership.created_at)
         )

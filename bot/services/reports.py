@@ -78,7 +78,7 @@ def check_evidence(milestone: Milestone, evidence: Evidence | None) -> None:
 
 
 async def mine(uow: UnitOfWork, campaign_id: int, person_id: int) -> dict[str, ReportView]:
-    found = await reports.of_person(uow.session, campaign_id, person_id)
+    found = await reports.of_person(uow.reads, campaign_id, person_id)
     return {r.milestone_key: view(r) for r in found if r.status != "withdrawn"}
 
 
@@ -158,11 +158,11 @@ async def next_pending(
 ) -> Pending | None:
     if not scope:
         return None
-    found = await reports.next_pending(uow.session, campaign_id, scope, skip)
+    found = await reports.next_pending(uow.reads, campaign_id, scope, skip)
     if found is None:
         return None
     report, person = found
-    waiting = await reports.count_pending(uow.session, campaign_id, scope)
+    waiting = await reports.count_pending(uow.reads, campaign_id, scope)
     return Pending(view(report), person.display_name, person.tg_user_id, person.language, waiting)
 
 

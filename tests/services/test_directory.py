@@ -30,14 +30,16 @@ class Statements:
 
     def __init__(self, db: Database) -> None:
         self.count = 0
-        self._engine = db.engine.sync_engine
-        event.listen(self._engine, "before_cursor_execute", self._on_execute)
+        self._engines = {db.engine.sync_engine, db.reader.sync_engine}  # writes and reads
+        for engine in self._engines:
+            event.listen(engine, "before_cursor_execute", self._on_execute)
 
     def _on_execute(self, *_args) -> None:
         self.count += 1
 
     def close(self) -> None:
-        event.remove(self._engine, "before_cursor_execute", self._on_execute)
+        for engine in self._engines:
+            event.remove(engine, "before_cursor_execute", self._on_execute)
 
 
 @pytest.fixture

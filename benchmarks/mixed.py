@@ -50,8 +50,9 @@ connection asked for another, the garbage collector's pauses (``gc.callbacks``) 
 whether long stalls overlapped them or a province query, and the statements that took
 the most time (cursor events: from the statement being sent to its result being back
 on the loop). What-ifs that change the setting, never the bot's code, and are named
-above the table: ``--analyze`` (SQLite statistics, which nothing in production
-gathers), ``--pg-read-pool`` (``Database.reading()`` on a PostgreSQL pool of its own),
+above the table: ``--analyze`` (a full SQLite ANALYZE after loading; each run
+already refreshes the statistics as the bot's start does, ``storage.migrate.analyze``),
+``--pg-read-pool`` (``Database.reading()`` on a PostgreSQL pool of 10+10 of its own),
 ``--mix`` (e.g. ``class=0``), ``--send-rate 30`` (the bot's default overall limit).
 ``--quick``: 3 s runs on a 20,000-person database, 0.6 s between a person's
 updates, 5 s to drain (about a minute in all). The load average is printed before
@@ -750,6 +751,7 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
     from bot.runtime import settle_memory
     from bot.services import indicators
     from bot.settings import Settings
+    from storage import migrate
     from storage.db import Database
 
     settings = Settings(
@@ -770,7 +772,10 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
     province_failures: list[str] = []
     probe = Probe() if args.diagnose else None
     try:
-        await app.preload()  # as `hocvuso run` does at start
+        # As `hocvuso run` starts: its `db upgrade` child refreshes the planner's
+        # statistics (storage.migrate.analyze), then the people are preloaded.
+        await migrate.analyze(database)
+        await app.preload()
         traffic = Traffic(bot)
         warm = plan(traffic, cast, backend.codes, WARM_RATE, WARM_SECONDS, WARM_THINK)
         await drive(app.dispatcher, bot, warm, None, 30.0)
@@ -954,7 +959,7 @@ def table(results: list[Figures], args: argparse.Namespace) -> bool:
         f"(python {sys.version.split()[0]})"
     )
     changed = [
-        *(["SQLite ANALYZEd after loading"] if args.analyze else []),
+        *(["SQLite fully ANALYZEd after loading"] if args.analyze else []),
         *(["a separate PostgreSQL pool for Database.reading()"] if args.pg_read_pool else []),
         *([f"mix {args.mix}"] if args.mix != STARTS else []),
     ]
@@ -1036,7 +1041,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--analyze",
         action="store_true",
-        help="what if: ANALYZE the SQLite database after loading (nothing does in production)",
+        help="what if: a full ANALYZE of SQLite after loading (the bot's start samples)",
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: 3 s runs, 20,000 people, 5 s to drain"

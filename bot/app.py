@@ -5,10 +5,11 @@ Update middlewares, outermost first (aiogram's own first two):
 1. errors (aiogram): a handler that raised gets the apology (bot.handlers.errors);
 2. user context (aiogram): who and which chat;
 3. flood guard: counted as updates arrive, before any lock;
-4. conversation lock and state (aiogram's FSM middleware, with our storage): one
+4. unit of work: opened here, rolled back here if anything raised;
+5. conversation lock and state (aiogram's FSM middleware, with our storage): one
    update per person at a time, so one person's replies keep their order;
-5. unit of work: one transaction, committed after the handler, then the replies;
-6. turn: the person, their language, the time.
+6. commit: the handler, then the one commit, then the replies, still in the lock;
+7. turn: the person, their language, the time.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from bot.clock import Clock
 from bot.delivery.pace import Limits, Pace
 from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
-from bot.middlewares.database import UnitOfWorkMiddleware
+from bot.middlewares.database import CommitMiddleware, UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
 from bot.middlewares.turn import TurnMiddleware
 from bot.services.campaigns import ActiveCampaign
@@ -121,9 +122,10 @@ def build_app(
     dispatcher.include_routers(*get_routers())
     flood = FloodMiddleware(catalogues, directory, limit=flood_limit)
     dispatcher.update.outer_middleware(flood)
-    dispatcher.update.outer_middleware(dispatcher.fsm)
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)
+    dispatcher.update.outer_middleware(dispatcher.fsm)
+    dispatcher.update.outer_middleware(CommitMiddleware())
     dispatcher.update.outer_middleware(TurnMiddleware(shared, clock, settings.superadmins))
 
     async def let_updates_finish() -> None:

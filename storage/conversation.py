@@ -138,10 +138,20 @@ class StagedStorage(BaseStorage):
 
     async def _entry(self, key: StorageKey) -> Entry:
         uow = CURRENT.get()
-        if uow is not None:
-            staged = self._changes(uow).get(key)
-            if staged is not None:
-                return staged
+        if uow is None:
+            return await self._read(key, None)
+        staged = self._changes(uow).get(key)
+        if staged is not None:
+            return staged
+        # Read once per update: its handlers ask for state and data several times, and
+        # nobody else writes this person's conversation while the update holds its lock.
+        seen: dict[StorageKey, Entry] = uow.staged.setdefault(("conversation-read", id(self)), {})
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = await self._read(key, uow)
+        return found
+
+    async def _read(self, key: StorageKey, uow: UnitOfWork | None) -> Entry:
         if isinstance(self.inner, DatabaseStorage):
             return await self.inner.read(key, uow)
         return await self.inner.get_state(key), await self.inner.get_data(key)

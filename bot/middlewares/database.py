@@ -1,9 +1,13 @@
 """One unit of work per update; the commit lives here and nowhere else.
 
-The handler adds what it wants to say to `replies`; this middleware commits the
-update's writes (conversation state included) and only then delivers them. If
-the handler raises, the work rolls back and nothing it meant to say is sent
-(the error handler apologises instead).
+`UnitOfWorkMiddleware` opens the update's unit of work outside aiogram's
+conversation lock (so that reading the conversation state there is the update's
+first read, not a query of its own) and rolls it back if anything raised.
+`CommitMiddleware`, inside the lock, runs the handler, commits the update's
+writes (conversation state included) and only then delivers what the handler
+added to `replies`: the next update of the same person sees the state this one
+committed, and its replies come after these. If the handler raises, the work
+rolls back and nothing it meant to say is sent (the error handler apologises).
 """
 
 from __future__ import annotations
@@ -62,19 +66,30 @@ class UnitOfWorkMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         uow = self.database.unit_of_work()
-        replies = Replies()
         data["uow"] = uow
-        data["replies"] = replies
+        data["replies"] = Replies()
         token = CURRENT.set(uow)
         try:
-            result = await handler(event, data)
-            await uow.finish()
+            return await handler(event, data)
         except BaseException:
             await uow.abort()
             raise
         finally:
             CURRENT.reset(token)
+
+
+class CommitMiddleware(BaseMiddleware):
+    """Inside the conversation lock: the handler, the commit, then the replies."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        result = await handler(event, data)
+        await data["uow"].finish()
         bot: Bot = data["bot"]
         update_id = event.update_id if isinstance(event, Update) else None
-        await deliver(bot, replies, update_id)
+        await deliver(bot, data["replies"], update_id)
         return result

@@ -34,7 +34,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-READERS = 3  # read-only SQLite connections for long queries
+READERS = 8  # read-only SQLite connections: an update holds one while it runs
 
 
 def is_sqlite(url: str) -> bool:
@@ -122,8 +122,10 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work for long read-only queries (indicators, exports), on the reader
-        connections: on SQLite it never waits for writers, nor they for it."""
+        """A unit of work for read-only work outside an update (scheduled tallies, exports),
+        on the reader connections: on SQLite it never waits for writers, nor they for it.
+        Inside an update use the update's `uow.reads` instead: a second connection from
+        the same pool, asked for while holding one, is how pools deadlock."""
         uow = UnitOfWork(self, read_only=True)
         try:
             yield uow

@@ -35,21 +35,20 @@ async def class_progress(message: Message, turn: Turn) -> None:
     lang = turn.locale
     campaign_id, pack = await turn.shared.campaign.get(turn.uow)
     places = [m for m in turn.person.memberships if m.role == "staff"]
-    database = turn.uow.database
     for place in places:
         # Names go to the class's own teacher (and, through /review, to the principal).
         names = place.org_kind == "class"
-        async with database.reading() as reading:
-            tallies = [
-                t
-                for t in await indicators.tallies(
-                    reading, campaign_id, pack, place.org_path, people_only=True
-                )
-                if t.population
-            ]
-            counts = await indicators.class_view(
-                reading, campaign_id, pack, place.org_id, place.org_kind, names
+        # Read-only: on the update's own reading session, never a second connection.
+        tallies = [
+            t
+            for t in await indicators.tallies(
+                turn.uow, campaign_id, pack, place.org_path, people_only=True
             )
+            if t.population
+        ]
+        counts = await indicators.class_view(
+            turn.uow, campaign_id, pack, place.org_id, place.org_kind, names
+        )
         parts: list[Text] = [
             Plain(f"📋 {place.org_name}" + (f" ({place.school_name})" if place.school_name else ""))
         ]

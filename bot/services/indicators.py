@@ -41,7 +41,7 @@ async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: s
     statuses = reports.counted_statuses(indicator.verified_only)
     if indicator.counts == "schools":
         population, achieved = await reports.school_tally(
-            uow.session,
+            uow.reads,
             campaign_id=campaign_id,
             path=path,
             milestones=indicator.milestones,
@@ -50,7 +50,7 @@ async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: s
         )
     else:
         population, achieved = await reports.people_tally(
-            uow.session,
+            uow.reads,
             campaign_id=campaign_id,
             path=path,
             roles=indicator.audience,
@@ -84,7 +84,7 @@ async def class_view(
 ) -> list[MilestoneCount]:
     """For one class or unit: per milestone of its members' roles, who has reported."""
     roles = ROSTER_ROLES.get(kind, ("staff",))
-    members = await reports.roster(uow.session, campaign_id, org_id, roles)
+    members = await reports.roster(uow.reads, campaign_id, org_id, roles)
     counts = []
     for milestone in pack.milestones:
         if not set(milestone.audience) & set(roles):

@@ -77,6 +77,7 @@ def build_reader(url: str, *, echo: bool = False) -> AsyncEngine | None:
         pool_size=READERS,
         max_overflow=0,
         pool_timeout=60,
+        isolation_level="AUTOCOMMIT",
     )
     _sqlite_pragmas(engine, read_only=True)
     return engine

@@ -34,7 +34,8 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5000
-READERS = 8  # read-only SQLite connections: an update holds one while it runs
+READERS = 8  # reading connections for updates: an update holds one while it runs
+SCANNERS = 2  # for long read-only work outside updates, so it never queues behind them
 
 
 def is_sqlite(url: str) -> bool:
@@ -62,19 +63,28 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def build_reader(url: str, *, echo: bool = False) -> AsyncEngine | None:
+def build_reader(url: str, size: int, *, echo: bool = False) -> AsyncEngine | None:
     """Connections for reading beside the writers: read-only SQLite connections (WAL lets
     them read while the writer writes), or a PostgreSQL pool of its own, so that an
-    update holding a writer and reading never waits on its own pool."""
+    update holding a writer and reading never waits on its own pool. Reads decide
+    nothing written: each statement is its own snapshot (autocommit), with no BEGIN
+    and ROLLBACK round trips around it."""
     if not is_sqlite(url):
-        return create_async_engine(url, echo=echo, pool_size=5, max_overflow=5, pool_pre_ping=True)
+        return create_async_engine(
+            url,
+            echo=echo,
+            pool_size=size,
+            max_overflow=size,
+            pool_pre_ping=True,
+            isolation_level="AUTOCOMMIT",
+        )
     if make_url(url).database in (None, "", ":memory:"):
         return None
     engine = create_async_engine(
         sqlite_url(url),
         echo=echo,
         poolclass=AsyncAdaptedQueuePool,
-        pool_size=READERS,
+        pool_size=size,
         max_overflow=0,
         pool_timeout=60,
         isolation_level="AUTOCOMMIT",
@@ -104,9 +114,11 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = build_engine(url, echo=echo)
-        self.reader = build_reader(url, echo=echo) or self.engine
+        self.reader = build_reader(url, READERS, echo=echo) or self.engine
+        self.scanner = build_reader(url, SCANNERS, echo=echo) or self.reader
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        self.scan_sessions = async_sessionmaker(self.scanner, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -123,11 +135,11 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[UnitOfWork]:
-        """A unit of work for read-only work outside an update (scheduled tallies, exports),
-        on the reader connections: on SQLite it never waits for writers, nor they for it.
-        Inside an update use the update's `uow.reads` instead: a second connection from
-        the same pool, asked for while holding one, is how pools deadlock."""
-        uow = UnitOfWork(self, read_only=True)
+        """A unit of work for long read-only work outside an update (scheduled tallies,
+        exports), on connections of its own: it never waits for the writer or for the
+        updates' readers, nor they for it. Inside an update use the update's `uow.reads`
+        instead: a second connection from the pool one holds is how pools deadlock."""
+        uow = UnitOfWork(self, read_only=True)  # on the scanners
         try:
             yield uow
         finally:
@@ -135,8 +147,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.reader is not self.engine:
-            await self.reader.dispose()
+        for other in {self.reader, self.scanner} - {self.engine}:
+            await other.dispose()
 
 
 Hook = Callable[["UnitOfWork"], Awaitable[None]]
@@ -153,7 +165,7 @@ class UnitOfWork:
 
     def __init__(self, database: Database, *, read_only: bool = False) -> None:
         self.database = database
-        self._make = database.read_sessions if read_only else database.sessions
+        self._make = database.scan_sessions if read_only else database.sessions
         self._session: AsyncSession | None = None
         self._reader: AsyncSession | None = None
         self._before: list[Hook] = []
@@ -173,7 +185,7 @@ class UnitOfWork:
         of its own, so that reading never holds the one SQLite writer; once it has
         written, the writer's session, which sees those writes and needs no second
         connection."""
-        if self._session is not None or self._make is self.database.read_sessions:
+        if self._session is not None or self._make is self.database.scan_sessions:
             return self.session
         if self._reader is None:
             self._reader = self.database.read_sessions()

@@ -48,12 +48,18 @@ class App:
     settings: Settings
     database: Database
     clock: Clock
-    catalogues: Catalogues
-    directory: Directory
     storage: BaseStorage
     dispatcher: Dispatcher
     shared: Shared
     flood: FloodMiddleware
+
+    @property
+    def catalogues(self) -> Catalogues:
+        return self.shared.catalogues
+
+    @property
+    def directory(self) -> Directory:
+        return self.shared.directory
 
     async def preload(self) -> None:
         """With one worker (no Redis), learn the ids of known people once at start, so that
@@ -136,6 +142,4 @@ def build_app(
         await shared.background.drain()
 
     storage.before_close = let_updates_finish
-    return App(
-        settings, database, clock, catalogues, directory, storage, dispatcher, shared, flood
-    )
+    return App(settings, database, clock, storage, dispatcher, shared, flood)

@@ -204,10 +204,6 @@ class UnitOfWork:
         fails is logged and the others still run."""
         self._after.append(hook)
 
-    async def flush(self) -> None:
-        if self._session is not None:
-            await self._session.flush()
-
     async def _close_reader(self) -> None:
         reader, self._reader = self._reader, None
         if reader is not None:

@@ -99,7 +99,6 @@ class Pace(BaseRequestMiddleware):
         self._overall = AsyncLimiter(limits.per_second, 1.0) if limits else None
         self._chats: dict[int | str, AsyncLimiter] = {}
         self._held: dict[int | str | None, float] = {}  # chat → loop time its retry_after ends
-        self.retried = 0  # calls tried again (429, 5xx, network), for logs and tests
 
     async def __call__(
         self,
@@ -122,19 +121,18 @@ class Pace(BaseRequestMiddleware):
                 return await make_request(bot, method)
             except TelegramRetryAfter as problem:
                 self._held[chat] = loop.time() + problem.retry_after
-                self.retried += 1  # 429s are retried for twice the patience: they say when
                 log.warning(
                     "%s to chat %s: 429, retry after %s s",
                     type(method).__name__,
                     chat,
                     problem.retry_after,
                 )
+                # 429s say when to come back: they get twice the patience of other errors.
                 if problem.retry_after > self.patience or loop.time() > give_up + self.patience:
                     raise
             except RETRYABLE as problem:
                 if loop.time() + pause > give_up:
                     raise
-                self.retried += 1
                 log.warning(
                     "%s to chat %s failed (%s); retrying in %.1f s",
                     type(method).__name__,
@@ -168,7 +166,9 @@ class Pace(BaseRequestMiddleware):
         if found is None:
             assert self.limits is not None
             if len(self._chats) > 50_000:  # forget idle chats now and then
-                self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(v.max_rate)}
+                self._chats = {
+                    k: v for k, v in self._chats.items() if not v.has_capacity(v.max_rate)
+                }
             group = isinstance(chat, str) or chat < 0
             found = self._chats[chat] = (
                 AsyncLimiter(self.limits.group_burst, self.limits.group_period)

@@ -145,9 +145,6 @@ class Replies:
     def menu(self, chat_id: int, commands: tuple[BotCommand, ...]) -> None:
         self.items.append(Menu(chat_id, commands))
 
-    def to(self, chat_id: int) -> list[Item]:
-        return [item for item in self.items if getattr(item, "chat_id", None) == chat_id]
-
 
 def split(text: str) -> list[str]:
     pieces: list[str] = []
@@ -243,7 +240,9 @@ def method_for(item: Item) -> TelegramMethod[object]:
             chat_id=item.chat_id, document=file, caption=item.caption, reply_markup=item.markup
         )
     if isinstance(item, Toast):
-        return AnswerCallbackQuery(callback_query_id=item.query_id, text=item.text, show_alert=item.alert)
+        return AnswerCallbackQuery(
+            callback_query_id=item.query_id, text=item.text, show_alert=item.alert
+        )
     if isinstance(item, Menu):
         scope = BotCommandScopeChat(chat_id=item.chat_id)
         if not item.commands:

@@ -37,7 +37,6 @@ from bot.turn import Turn
 TEXT_LIMIT = 4096
 
 
-
 @dataclass(frozen=True)
 class Attachment:
     """A file a finisher sends after the text before it (an invite's QR code after its link)."""
@@ -179,8 +178,10 @@ class Conversation:
             return False
         prompt = engine.start(flow, current.data, current.step).effects[0]
         assert isinstance(prompt, Reply)
-        shown = prompt if note is None else Reply(
-            Joined((note, prompt.text)), prompt.choices, prompt.flow, prompt.step
+        shown = (
+            prompt
+            if note is None
+            else Reply(Joined((note, prompt.text)), prompt.choices, prompt.flow, prompt.step)
         )
         self.show([shown])
         return True

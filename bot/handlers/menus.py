@@ -27,7 +27,9 @@ async def set_default_menus(bot: Bot, render_for: dict[str, Renderer], default: 
     for language in LANGUAGES:
         commands = menu(frozenset(), False, render_for[language])
         code = None if language == default else language
-        await bot.set_my_commands(list(commands), scope=BotCommandScopeDefault(), language_code=code)
+        await bot.set_my_commands(
+            list(commands), scope=BotCommandScopeDefault(), language_code=code
+        )
 
 
 def set_person_menu(turn: Turn, person: PersonView | None) -> None:

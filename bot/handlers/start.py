@@ -102,4 +102,3 @@ async def start(message: Message, command: CommandObject, turn: Turn) -> None:
             "tg_name": tg_name,
         },
     )
-

@@ -81,7 +81,9 @@ class FloodMiddleware(BaseMiddleware):
         query = event.callback_query if isinstance(event, Update) else None
         try:
             if query is not None:
-                await bot(AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True))
+                await bot(
+                    AnswerCallbackQuery(callback_query_id=query.id, text=text, show_alert=True)
+                )
             else:
                 await bot(SendMessage(chat_id=user.id, text=text))
         except TelegramAPIError as problem:

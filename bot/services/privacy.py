@@ -51,7 +51,14 @@ async def set_language(uow: UnitOfWork, person_id: int, language: str) -> None:
     await people.set_language(uow.session, person_id, language)
 
 
-PERSONAL_TABLES = ("people", "memberships", "reports", "conversation_states", "audit_log", "invites")
+PERSONAL_TABLES = (
+    "people",
+    "memberships",
+    "reports",
+    "conversation_states",
+    "audit_log",
+    "invites",
+)
 
 
 async def scrub(database: Database) -> None:

@@ -243,6 +243,4 @@ class Progress:
 async def progress(
     uow: UnitOfWork, campaign_id: int, pack: CampaignPack, person: PersonView
 ) -> Progress:
-    return Progress(
-        tuple(milestones_for(pack, person)), await mine(uow, campaign_id, person.id)
-    )
+    return Progress(tuple(milestones_for(pack, person)), await mine(uow, campaign_id, person.id))

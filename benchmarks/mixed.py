@@ -8,8 +8,8 @@
 One process, one event loop, the real dispatcher (``bot.app.build_app``) on a
 province-size database (benchmarks/province.py, as benchmarks/indicators.py builds it:
 200,000 people, 1,000,000 reports), on SQLite and on PostgreSQL. Every Bot API call
-takes ``--api-ms`` (40 ms): the session is a ``BaseSession`` that sleeps that long with
-``asyncio.sleep`` and answers like Telegram (as tests/support/fake_session.py does),
+takes ``--api-ms`` (40 ms): the session is the tests' ``FakeSession``
+(tests/support/fake_session.py, answering like Telegram), after an ``asyncio.sleep`` that long,
 behind the bot's own ``Pace`` middleware as ``bot.app.make_bot`` installs it, with
 ``Limits()``' per-chat limits (3 at once then 1/s in a private chat, 20/min in a group).
 Telegram's overall ~30 messages/s (``HOCVUSO_SEND_RATE``) is lifted unless
@@ -74,7 +74,7 @@ import sys
 import tempfile
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -83,20 +83,10 @@ from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteMyCommands,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    SendDocument,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
     TelegramMethod,
 )
-from aiogram.types import CallbackQuery, Chat, Message, Update
+from aiogram.types import CallbackQuery, Message, Update
 from sqlalchemy import event, func, select
 
 from bot.campaign.loader import load_default_pack
@@ -107,7 +97,7 @@ from benchmarks.indicators import CpuMeter
 from benchmarks.onboarding import ERRORS, PRESSES, Traffic
 from benchmarks.province import Data, build_postgres, build_sqlite, generate
 from tests.support import postgres
-from tests.support.fake_session import BOT_USER
+from tests.support.fake_session import BOT_USER, FakeSession
 
 TOKEN = "42:BENCH"
 GOAL_RATE = 300
@@ -159,25 +149,17 @@ CURRENT: contextvars.ContextVar[Tracked | None] = contextvars.ContextVar(
 )
 
 
-class SlowApi(BaseSession):
-    """Answers like Telegram (tests/support/fake_session.py), each call `latency` s away.
+class SlowApi(FakeSession):
+    """The tests' fake Bot API session (answers like Telegram), each call `latency` s away.
 
     The time a call returns is charged to the update whose task made it (a context
     variable set in that task), so an update's latency ends with its last reply.
     """
 
     def __init__(self, latency: float) -> None:
-        super().__init__()
+        super().__init__(keep=False)
         self.latency = latency
         self.calls: Counter[str] = Counter()
-        self._ids = itertools.count(10_000)
-
-    async def close(self) -> None:
-        return None
-
-    async def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        raise AssertionError("the benchmark downloads nothing")
-        yield b""  # pragma: no cover
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
@@ -188,26 +170,7 @@ class SlowApi(BaseSession):
         if tracked is not None:
             tracked.last_reply = time.perf_counter()
             tracked.calls += 1
-        if isinstance(method, GetMe):
-            return BOT_USER
-        if isinstance(method, AnswerCallbackQuery | SetMyCommands | DeleteMyCommands):
-            return True
-        if isinstance(method, SendMessage):
-            return self._message(method.chat_id, text=method.text, reply_markup=method.reply_markup)
-        if isinstance(method, SendPhoto | SendDocument):
-            return self._message(method.chat_id, caption=method.caption)
-        if isinstance(method, EditMessageReplyMarkup | EditMessageText):
-            return self._message(method.chat_id or 0, message_id=method.message_id)
-        raise AssertionError(f"the benchmark's Bot API does not answer {type(method).__name__}")
-
-    def _message(self, chat_id: Any, message_id: int | None = None, **fields: Any) -> Message:
-        return Message(
-            message_id=message_id or next(self._ids),
-            date=datetime.now(UTC),
-            chat=Chat(id=int(chat_id), type="private"),
-            from_user=BOT_USER,
-            **fields,
-        )
+        return await super().make_request(bot, method, timeout)
 
 
 def make_bot(latency: float, send_rate: float) -> tuple[Bot, SlowApi]:

@@ -31,8 +31,9 @@ BOT_USER = User(id=42, is_bot=True, first_name="hocvuso", username="hocvuso_test
 class FakeSession(BaseSession):
     """Records every request; raises on methods it does not know, so nothing leaks out."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool = True) -> None:
         super().__init__()
+        self.keep = keep  # False: answer without keeping the requests (long benchmarks)
         self.requests: list[TelegramMethod[Any]] = []
         self._ids = itertools.count(1000)
 
@@ -46,7 +47,8 @@ class FakeSession(BaseSession):
     async def make_request(
         self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
     ) -> Any:
-        self.requests.append(method)
+        if self.keep:
+            self.requests.append(method)
         if isinstance(method, GetMe):
             return BOT_USER
         if isinstance(

@@ -86,7 +86,7 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.methods import (
     TelegramMethod,
 )
-from aiogram.types import CallbackQuery, Message, Update
+from aiogram.types import Update
 from sqlalchemy import event, func, select
 
 from bot.campaign.loader import load_default_pack
@@ -94,7 +94,7 @@ from bot.delivery.pace import MESSAGES, Limits, Pace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support modules
 from benchmarks.indicators import CpuMeter
-from benchmarks.onboarding import ERRORS, PRESSES, Traffic
+from benchmarks.onboarding import ERRORS, PRESSES, Traffic, echo_dispatcher
 from benchmarks.province import Data, build_postgres, build_sqlite, generate
 from tests.support import postgres
 from tests.support.fake_session import BOT_USER, FakeSession
@@ -837,15 +837,7 @@ async def check(database: Any, timed: Plan, result: Figures) -> None:
 
 async def run_echo(cast: Cast, rate: float, args: argparse.Namespace) -> Figures:
     bot, api = make_bot(args.api_ms / 1000, args.send_rate)
-    dispatcher = Dispatcher()
-
-    @dispatcher.message()
-    async def echo(message: Message) -> None:
-        await message.answer(message.text or "")
-
-    @dispatcher.callback_query()
-    async def pressed(query: CallbackQuery) -> None:
-        await query.answer()
+    dispatcher = echo_dispatcher()
 
     try:
         traffic = Traffic(bot)

@@ -241,8 +241,9 @@ def _bot() -> tuple[Bot, MemorySession]:
     return Bot(TOKEN, session=session), session
 
 
-async def setup_echo(workdir: Path) -> Setup:
-    bot, session = _bot()
+def echo_dispatcher() -> Dispatcher:
+    """The bare aiogram echo bot: every message answered with its text, every press
+    answered. The baseline every benchmark here compares with."""
     dispatcher = Dispatcher()
 
     @dispatcher.message()
@@ -252,6 +253,13 @@ async def setup_echo(workdir: Path) -> Setup:
     @dispatcher.callback_query()
     async def pressed(query: CallbackQuery) -> None:
         await query.answer()
+
+    return dispatcher
+
+
+async def setup_echo(workdir: Path) -> Setup:
+    bot, session = _bot()
+    dispatcher = echo_dispatcher()
 
     async def check(people: int) -> str:
         calls = session.calls()

@@ -26,6 +26,7 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.background import Background
 from bot.clock import Clock
+from bot.delivery.outbox import Outbox
 from bot.delivery.pace import Limits, Pace
 from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
@@ -52,6 +53,10 @@ class App:
     dispatcher: Dispatcher
     shared: Shared
     flood: FloodMiddleware
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.shared.outbox
 
     @property
     def catalogues(self) -> Catalogues:
@@ -122,6 +127,14 @@ def build_app(
         flows=build_flows(),
         zone=settings.zone,
         background=Background(),
+        outbox=Outbox(
+            database,
+            settings.zone,
+            settings.quiet_hours,
+            clock.now,
+            in_flight=max(8, min(200, int(settings.send_rate / 10))),
+            lease=120.0 if settings.redis_url else None,
+        ),
     )
     # The FSM middleware is registered below, after the flood guard, not by aiogram first.
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
@@ -140,6 +153,7 @@ def build_app(
         if not await units_of_work.drained(timeout=15.0):
             log.warning("shutdown: updates still running after 15 s")
         await shared.background.drain()
+        await shared.outbox.stop()
 
     storage.before_close = let_updates_finish
     return App(settings, database, clock, storage, dispatcher, shared, flood)

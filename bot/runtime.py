@@ -13,6 +13,7 @@ from aiogram import Bot
 
 from bot.app import App, build_app, make_bot
 from bot.clock import Clock
+from bot.delivery.pace import Limits, Pace
 from bot.handlers.menus import set_default_menus
 from bot.i18n import Renderer
 from bot.services import campaigns
@@ -38,7 +39,12 @@ def require_token(settings: Settings) -> str:
     return settings.bot_token
 
 
-async def prepare(settings: Settings, bot: Bot) -> App:
+def make_paced_bot(settings: Settings) -> tuple[Bot, Pace]:
+    pace = Pace(Limits(per_second=settings.send_rate))
+    return make_bot(settings, require_token(settings), pace), pace
+
+
+async def prepare(settings: Settings, bot: Bot, pace: Pace) -> App:
     """Migrate, make sure a campaign is loaded, learn our username, set menus."""
     await upgrade_in_child(settings)
     database = Database(settings.database_url)
@@ -55,6 +61,7 @@ async def prepare(settings: Settings, bot: Bot) -> App:
     await app.preload()
     renderers = {lang: Renderer(app.catalogues, lang, settings.zone) for lang in LANGUAGES}
     await set_default_menus(bot, renderers, settings.default_language)
+    await app.outbox.start(bot, pace)
     settle_memory()
     log.info("bot @%s ready (database %s)", me.username, database.dialect)
     return app
@@ -93,13 +100,14 @@ async def upgrade_in_child(settings: Settings) -> None:
 
 
 async def shutdown(app: App) -> None:
+    await app.outbox.stop()
     await app.storage.close()
     await app.database.dispose()
 
 
 async def run_polling(settings: Settings) -> None:
-    bot = make_bot(settings, require_token(settings))
-    app = await prepare(settings, bot)
+    bot, pace = make_paced_bot(settings)
+    app = await prepare(settings, bot, pace)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
         await app.dispatcher.start_polling(bot, handle_as_tasks=True, close_bot_session=True)
@@ -117,8 +125,8 @@ async def run_webhook(settings: Settings) -> None:
             file=sys.stderr,
         )
         raise SystemExit(2)
-    bot = make_bot(settings, require_token(settings))
-    app = await prepare(settings, bot)
+    bot, pace = make_paced_bot(settings)
+    app = await prepare(settings, bot, pace)
     await bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret)
     web_app = web.Application()
     SimpleRequestHandler(

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.delivery import quiet
+
 LANGUAGES = ("vi", "en")
 
 
@@ -63,15 +65,10 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
-    def quiet_window(self) -> tuple[time, time]:
-        return parse_window(self.quiet_hours)
 
-
-def parse_window(value: str) -> tuple[time, time]:
-    """Parse `HH:MM-HH:MM` into two times; the window may wrap past midnight."""
+def parse_window(value: str) -> tuple[time, time] | None:
+    """Parse `HH:MM-HH:MM` (it may wrap past midnight); "off" is no quiet hours."""
     try:
-        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+        return quiet.parse(value)
     except ValueError as exc:
-        raise ValueError("must look like 21:00-06:30") from exc
-    return start, end
+        raise ValueError("must look like 21:00-06:30, or off") from exc

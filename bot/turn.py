@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram.fsm.context import FSMContext
 
 from bot.background import Background
+from bot.delivery.outbox import Outbox
 from bot.delivery.replies import Replies
 from bot.i18n import Catalogues, Renderer
 from bot.services.campaigns import ActiveCampaign
@@ -35,6 +36,7 @@ class Shared:
     flows: FlowRegistry
     zone: Any
     background: Background
+    outbox: Outbox
 
 
 @dataclass

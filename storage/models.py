@@ -71,6 +71,10 @@ class Person(Base):
     consent_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
+    # /settings: own quiet hours ("HH:MM-HH:MM"; None: the school's), and whether
+    # non-urgent announcements are wanted (urgent notices always arrive).
+    quiet_hours: Mapped[str | None] = mapped_column(String(16))
+    announcements: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
 
 class Membership(Base):
@@ -247,3 +251,124 @@ class Report(Base):
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(BigInteger)
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+OUTBOX_STATUSES = ("queued", "sending", "sent", "failed", "blocked", "cancelled")
+
+
+class OutboxMessage(Base):
+    """One message for one chat, written in the transaction that decided to send it.
+
+    The sender claims queued rows whose `not_before` has come (status `sending`,
+    `claimed_at`), sends them at Telegram's pace and records the outcome: `sent`
+    (with Telegram's message id), `failed` (with `error`), `blocked` (403: the
+    person is marked unreachable). Rows left `sending` by a crash are sent again.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "status", "not_before", "id"),
+        Index("ix_outbox_broadcast", "broadcast_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16))  # notice, broadcast, reminder, ...
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE")
+    )
+    kind: Mapped[str] = mapped_column(String(16), default="message")  # message, photo, document
+    text: Mapped[str] = mapped_column(Text)
+    file_id: Mapped[str | None] = mapped_column(String(256))
+    markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    quiet_hours: Mapped[str | None] = mapped_column(String(16))  # the recipient's own
+    not_before: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+
+BROADCAST_STATUSES = ("scheduled", "sending", "done", "cancelled")
+
+
+class Broadcast(Base):
+    """A notice to an audience, sent now or at `send_at`, through the outbox."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (Index("ix_broadcasts_due", "status", "send_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    audience: Mapped[dict[str, Any]]  # {"roles": [...], "orgs": [...], "missing": key}
+    text: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    media_file_id: Mapped[str | None] = mapped_column(String(256))
+    needs_ack: Mapped[bool] = mapped_column(Boolean, default=False)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    send_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)  # unreachable or opted out
+    # The sender's chat and the outbox row of the progress message edited in place.
+    sender_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    progress_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    fired_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class Acknowledgement(Base):
+    """A recipient pressed "I have read this"."""
+
+    __tablename__ = "acknowledgements"
+    __table_args__ = (
+        UniqueConstraint("broadcast_id", "person_id", name="uq_acknowledgements_once"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime]
+
+
+class SchoolDeadline(Base):
+    """A deadline a principal or department added in chat (/deadline), for their subtree."""
+
+    __tablename__ = "school_deadlines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(Text)
+    audience: Mapped[str] = mapped_column(String(64))  # comma-separated roles
+    due_date: Mapped[date]
+    remind_days_before: Mapped[str] = mapped_column(String(64))  # "7,3,1"
+    completes: Mapped[str | None] = mapped_column(String(32))
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class Firing(Base):
+    """Something the scheduler (or a nudge) did once, by key: the row is its idempotence.
+
+    Keys name the item and its occurrence, such as `reminder:pack:award_dossiers:2027-05-25:7`,
+    `announcement:school_year_start:2027` or `nudge:12:vneid:2026-12-01`. The row is written in
+    the same transaction as the messages it queued, so a second tick finds it and does nothing.
+    """
+
+    __tablename__ = "firings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    fired_at: Mapped[datetime]
+    recipients: Mapped[int] = mapped_column(Integer, default=0)

@@ -15,6 +15,7 @@ from storage.models import (
     Invite,
     Membership,
     OrgUnit,
+    OutboxMessage,
     Person,
     Report,
 )
@@ -116,8 +117,12 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
     await session.execute(
         update(Person)
         .where(Person.id == person_id)
-        .values(tg_user_id=None, display_name="", consent_at=None, status="forgotten")
+        .values(
+            tg_user_id=None, display_name="", consent_at=None, status="forgotten", quiet_hours=None
+        )
     )
+    # Messages still queued for them name them and speak to them: none will be sent.
+    await session.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person_id))
     await session.execute(delete(ConversationState).where(ConversationState.user_id == tg_user_id))
     # Evidence and captions may show the person; the milestone and its status stay, unnamed.
     await session.execute(

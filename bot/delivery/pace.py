@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,11 @@ MESSAGES = (
 )
 RETRYABLE = (TelegramServerError, TelegramNetworkError, ClientDecodeError)
 
+PREPAID: ContextVar[bool] = ContextVar("hocvuso_pace_prepaid", default=False)
+"""Set by a caller that already took this call's turn (`Pace.take_turn`): the outbox takes
+turns one at a time in its own loop, so that a burst of broadcast sends never queues in
+the limiter ahead of the replies people are waiting for."""
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -113,10 +119,14 @@ class Pace(BaseRequestMiddleware):
         loop = asyncio.get_running_loop()
         give_up = loop.time() + self.patience
         pause = 0.5
+        prepaid = PREPAID.get()
+        if prepaid:
+            PREPAID.set(False)  # for this call only: later calls in the task take turns
         while True:
             await self._wait_for_hold(chat)
-            if counted:
-                await self._take_turn(chat)
+            if counted and not prepaid:
+                await self.take_turn(chat)
+            prepaid = False
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as problem:
@@ -153,7 +163,16 @@ class Pace(BaseRequestMiddleware):
                 return
             await asyncio.sleep(wait)
 
-    async def _take_turn(self, chat: int | str | None) -> None:
+    def ready(self, chat: int | str | None) -> bool:
+        """Whether a message to `chat` could go now without waiting for that chat."""
+        if chat is None:
+            return True
+        if self._held.get(chat, 0.0) > asyncio.get_running_loop().time():
+            return False
+        return self.limits is None or self._chat_limiter(chat).has_capacity()
+
+    async def take_turn(self, chat: int | str | None) -> None:
+        """Wait for a message's turn in `chat` and overall (then call with PREPAID set)."""
         if self.limits is None:
             return
         if chat is not None:

@@ -9,6 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.campaign.pack import CampaignPack
+from bot.delivery.outbox import Outgoing
 from bot.filters import RoleFilter
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.report import STATUS_NAMES
@@ -97,8 +98,9 @@ async def review(message: Message, turn: Turn) -> None:
     await show_next(turn)
 
 
-def tell(turn: Turn, notice: Notice | None) -> None:
-    """Send a notice to its recipient, in their language, once this update has committed."""
+async def tell(turn: Turn, notice: Notice | None) -> None:
+    """Queue a notice for its recipient, in their language, in this update's transaction:
+    the outbox sends it once the decision is committed (after quiet hours)."""
     if notice is None:
         return
     render = turn.renderer(notice.language)
@@ -110,7 +112,19 @@ def tell(turn: Turn, notice: Notice | None) -> None:
                 [InlineKeyboardButton(text=render(T("🔁 Report again")), callback_data=again)]
             ]
         )
-    turn.replies.message(notice.tg_user_id, render(notice.text), markup)
+    await turn.shared.outbox.post(
+        turn.uow,
+        [
+            Outgoing(
+                chat_id=notice.tg_user_id,
+                text=render(notice.text),
+                source="notice",
+                person_id=notice.person_id,
+                markup=markup,
+                quiet_hours=notice.quiet_hours,
+            )
+        ],
+    )
 
 
 def outcome_text(decision: Decision) -> T:
@@ -166,7 +180,7 @@ async def decided(query: CallbackQuery, callback_data: ReviewCallback, turn: Tur
     turn.replies.toast(query.id, turn.render(T("Done.")))
     clear_buttons(turn, query)
     _, pack = await turn.shared.campaign.get(turn.uow)
-    tell(turn, decision_notice(decision, pack))
+    await tell(turn, decision_notice(decision, pack))
     await show_next(turn)
 
 
@@ -185,7 +199,7 @@ async def finish_reject(record: Record, turn: Turn) -> Sequence[Effect]:
     if decision.outcome != "decided":
         return (Reply(outcome_text(decision)),)
     _, pack = await turn.shared.campaign.get(turn.uow)
-    tell(turn, decision_notice(decision, pack))
+    await tell(turn, decision_notice(decision, pack))
     turn.say(T("Rejected; the reason was sent to the person."))
     await show_next(turn)
     return ()

@@ -7,6 +7,7 @@ This is the one place that reads aiogram's context data: handlers and filters ge
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
 from aiogram import BaseMiddleware
@@ -15,8 +16,10 @@ from aiogram.types import TelegramObject
 
 from bot.clock import Clock
 from bot.i18n import Catalogues, Renderer
+from bot.services.people import PersonView
 from bot.settings import LANGUAGES
 from bot.turn import Shared, Turn
+from storage import people
 
 
 class TurnMiddleware(BaseMiddleware):
@@ -37,6 +40,8 @@ class TurnMiddleware(BaseMiddleware):
             return await handler(event, data)
         uow = data["uow"]
         person = await self.shared.directory.get(uow, user.id)
+        if person is not None and person.status == "unreachable":
+            person = await self._reachable_again(uow, person)
         state = data.get("state")
         language = await self._language(person, state, user.language_code)
         turn = Turn(
@@ -55,6 +60,13 @@ class TurnMiddleware(BaseMiddleware):
         data["person"] = person
         data["superadmin"] = turn.superadmin
         return await handler(event, data)
+
+    async def _reachable_again(self, uow: Any, person: PersonView) -> PersonView:
+        """Someone who had blocked the bot writes again: the outbox may send to them again."""
+        await people.set_status(uow.session, person.id, "active")
+        directory = self.shared.directory
+        uow.after_commit(lambda: directory.invalidate(person.tg_user_id))
+        return replace(person, status="active")
 
     async def _language(self, person: Any, state: Any, hint: str | None) -> str:
         """The person's own; the one picked during onboarding; Telegram's hint."""

@@ -1,7 +1,8 @@
 """Notices: what the bot tells someone other than the person whose update it handles.
 
-A notice is words and a recipient, no Telegram: handlers (and, later, scheduled
-jobs) render it in the recipient's own language and send it after the commit.
+A notice is words and a recipient, no Telegram: handlers (and scheduled jobs)
+render it in the recipient's own language and queue it in the outbox, in the
+transaction that decided it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ class Notice:
     language: str
     text: Text
     report_again: str | None = None  # a milestone id: offer a "report again" button
+    person_id: int | None = None
+    quiet_hours: str | None = None
 
 
 def decision_notice(decision: Decision, pack: CampaignPack) -> Notice | None:
@@ -31,10 +34,23 @@ def decision_notice(decision: Decision, pack: CampaignPack) -> Notice | None:
         text: Text = T(
             "Good news: your report “{title}” has been verified by the school.", title=title
         )
-        return Notice(decision.reporter_tg_id, decision.reporter_language, text)
+        return Notice(
+            decision.reporter_tg_id,
+            decision.reporter_language,
+            text,
+            person_id=decision.reporter_id,
+            quiet_hours=decision.reporter_quiet_hours,
+        )
     text = T(
         "Your report “{title}” was not accepted. The school says: {reason}\nYou can send it again.",
         title=title,
         reason=Plain(report.reason or "—"),
     )
-    return Notice(decision.reporter_tg_id, decision.reporter_language, text, report.milestone)
+    return Notice(
+        decision.reporter_tg_id,
+        decision.reporter_language,
+        text,
+        report.milestone,
+        person_id=decision.reporter_id,
+        quiet_hours=decision.reporter_quiet_hours,
+    )

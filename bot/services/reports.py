@@ -172,6 +172,8 @@ class Decision:
     report: ReportView | None = None
     reporter_tg_id: int | None = None
     reporter_language: str = "vi"
+    reporter_id: int | None = None
+    reporter_quiet_hours: str | None = None
 
 
 async def decide(
@@ -205,6 +207,8 @@ async def decide(
         view(report),
         author.tg_user_id if author else None,
         author.language if author else "vi",
+        author.id if author else None,
+        author.quiet_hours if author else None,
     )
 
 

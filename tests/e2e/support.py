@@ -75,6 +75,8 @@ class Deployment:
         return clean_env(
             HOCVUSO_DATABASE_URL=f"sqlite+aiosqlite:///{self.root / 'e2e.db'}",
             HOCVUSO_BOT_USERNAME=BOT_USERNAME,
+            # The tests run at any hour of the real clock: no quiet hours unless a test sets them.
+            HOCVUSO_QUIET_HOURS="off",
         )
 
     # -- the command-line tool --------------------------------------------------------------

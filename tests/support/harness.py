@@ -66,13 +66,16 @@ class Harness:
         await campaigns.ensure_default(uow, clock.now())
         await uow.finish()
         session = FakeSession()
-        session.middleware(Pace(limits=None, patience=2.0))  # retries as in the bot, no waits
+        pace = Pace(limits=None, patience=2.0)  # retries as in the bot, no waits
+        session.middleware(pace)
         bot = Bot("42:TEST", session=session)
         app = build_app(config, database, clock, BOT_USER.username or "")
         await app.preload()
+        await app.outbox.start(bot, pace)
         return cls(app, bot, session, clock)
 
     async def close(self) -> None:
+        await self.app.outbox.stop()
         await self.app.storage.close()
         await self.app.database.dispose()
 
@@ -105,7 +108,13 @@ class Harness:
 
     async def feed(self, **event: Any) -> Any:
         update = Update(update_id=next(self._update_ids), **event)
-        return await self.app.dispatcher.feed_update(self.bot, update)
+        result = await self.app.dispatcher.feed_update(self.bot, update)
+        await self.sent()
+        return result
+
+    async def sent(self) -> None:
+        """Wait until the outbox has sent everything due (notices queued by the update)."""
+        assert await self.app.outbox.idle(10.0), "the outbox did not empty"
 
     def _message(self, person: Person, **fields: Any) -> Message:
         return Message(

@@ -84,16 +84,26 @@ def _complete(row: Mapping[str, Any]) -> dict[str, Any]:
 async def claim(
     session: AsyncSession, now: datetime, limit: int, skip_locked: bool
 ) -> list[Claimed]:
-    """Take up to `limit` due rows, urgent first, then oldest."""
+    """Take up to `limit` due rows, urgent first, then oldest. Rows for people who have
+    blocked the bot since they were queued are closed as `blocked` instead."""
     due = (
-        select(_outbox.c.id)
+        select(_outbox.c.id, Person.status)
+        .select_from(_outbox.outerjoin(Person, Person.id == _outbox.c.person_id))
         .where(_outbox.c.status == "queued", _outbox.c.not_before <= now)
         .order_by(_outbox.c.urgent.desc(), _outbox.c.id)
         .limit(limit)
     )
     if skip_locked:
-        due = due.with_for_update(skip_locked=True)
-    ids = [row_id for (row_id,) in await session.execute(due)]
+        due = due.with_for_update(of=_outbox, skip_locked=True)
+    found = (await session.execute(due)).all()
+    unreachable = [row_id for row_id, status in found if status == "unreachable"]
+    ids = [row_id for row_id, status in found if status != "unreachable"]
+    if unreachable:
+        await session.execute(
+            update(_outbox)
+            .where(_outbox.c.id.in_(unreachable))
+            .values(status="blocked", error="unreachable", sent_at=now)
+        )
     if not ids:
         return []
     result = await session.execute(

@@ -206,11 +206,11 @@ class Outbox:
                 if not waiting:
                     await self._sleep_until_due()
                     continue
-                ready = [row for row in waiting if pace is None or pace.ready(row.chat_id)]
-                if not ready:
-                    await asyncio.sleep(0.05)
-                    continue
-                for row in ready:
+                started = 0
+                for row in list(waiting):
+                    # Asked row by row: a turn just taken makes that chat wait.
+                    if pace is not None and not pace.ready(row.chat_id):
+                        continue
                     waiting.remove(row)
                     await self._slots.acquire()
                     if pace is not None:
@@ -218,8 +218,11 @@ class Outbox:
                     task = asyncio.get_running_loop().create_task(self._send(bot, row))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
+                    started += 1
                     if self._stopping:
                         break
+                if not started:  # every chat claimed is waiting for its turn
+                    await asyncio.sleep(0.05)
             except asyncio.CancelledError:
                 raise
             except Exception:

@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.support.botapi import FakeBotApi, FakeUser
 from tests.support.botapi_state import JSON, NEW_CONTENT
@@ -68,6 +69,7 @@ class Deployment:
         self.process: subprocess.Popen[bytes] | None = None
         self.runs = 0
         self.log_path = root / "bot-0.log"
+        self.extra_env: dict[str, str] = {}  # HOCVUSO_* settings a test adds
         assert HOCVUSO.exists(), f"console script {HOCVUSO} is missing: pip install -e ."
 
     @property
@@ -77,6 +79,7 @@ class Deployment:
             HOCVUSO_BOT_USERNAME=BOT_USERNAME,
             # The tests run at any hour of the real clock: no quiet hours unless a test sets them.
             HOCVUSO_QUIET_HOURS="off",
+            **self.extra_env,
         )
 
     # -- the command-line tool --------------------------------------------------------------
@@ -217,9 +220,10 @@ class Deployment:
 
 
 @asynccontextmanager
-async def deployment(root: Path) -> AsyncIterator[Deployment]:
-    """A fake Bot API on 127.0.0.1 and a bot folder with the org tree imported."""
-    api = await FakeBotApi(token=TOKEN, bot_username=BOT_USERNAME).start()
+async def deployment(root: Path, **api_options: Any) -> AsyncIterator[Deployment]:
+    """A fake Bot API on 127.0.0.1 (`api_options` for FakeBotApi, such as its limits) and a
+    bot folder with the org tree imported."""
+    api = await FakeBotApi(token=TOKEN, bot_username=BOT_USERNAME, **api_options).start()
     here = Deployment(root, api)
     try:
         (root / "classes.csv").write_text(ORG_CSV, encoding="utf-8")

@@ -214,7 +214,7 @@ class Outbox:
                     waiting.remove(row)
                     await self._slots.acquire()
                     if pace is not None:
-                        await pace.take_turn(row.chat_id)
+                        await pace.take_turn(row.chat_id, spare=1)
                     task = asyncio.get_running_loop().create_task(self._send(bot, row))
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)

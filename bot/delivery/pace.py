@@ -102,7 +102,9 @@ class Pace(BaseRequestMiddleware):
         self.limits = limits
         self.patience = patience
         self.max_pause = max_pause
-        self._overall = AsyncLimiter(limits.per_second, 1.0) if limits else None
+        # A tenth of a second's worth at once, not a whole second's: the same rate, without
+        # a burst at the start that Telegram's own bucket may not have room for.
+        self._overall = AsyncLimiter(max(1.0, limits.per_second / 10), 0.1) if limits else None
         self._chats: dict[int | str, AsyncLimiter] = {}
         self._held: dict[int | str | None, float] = {}  # chat → loop time its retry_after ends
 
@@ -171,14 +173,22 @@ class Pace(BaseRequestMiddleware):
             return False
         return self.limits is None or self._chat_limiter(chat).has_capacity()
 
-    async def take_turn(self, chat: int | str | None) -> None:
-        """Wait for a message's turn in `chat` and overall (then call with PREPAID set)."""
+    async def take_turn(self, chat: int | str | None, spare: int = 0) -> None:
+        """Wait for a message's turn in `chat` and overall (then call with PREPAID set).
+
+        `spare`: take the turn only while that many more would still be free at once, so
+        that work which can wait (the outbox) leaves room for the replies people are
+        waiting for, instead of standing ahead of them in the limiter's queue."""
         if self.limits is None:
             return
         if chat is not None:
             await self._chat_limiter(chat).acquire()
-        assert self._overall is not None
-        await self._overall.acquire()
+        overall = self._overall
+        assert overall is not None
+        spare = min(spare, int(overall.max_rate) - 1)
+        while spare > 0 and not overall.has_capacity(1 + spare):
+            await asyncio.sleep(overall.time_period / overall.max_rate / 2)
+        await overall.acquire()
 
     def _chat_limiter(self, chat: int | str) -> AsyncLimiter:
         found = self._chats.get(chat)

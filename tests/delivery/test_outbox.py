@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -177,7 +178,7 @@ async def test_sends_keep_the_overall_rate_and_one_chat_waits_its_turn(db: Datab
         in_a_second = sum(1 for t in times[i:] if t - times[i] < 1.0)
         assert in_a_second <= 40  # the bucket's 20 plus a second's 20, at most
     sevens = [at for at, m in session.calls if m.chat_id == 7]  # type: ignore[attr-defined]
-    gaps = [b - a for a, b in zip(sevens, sevens[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(sevens)]
     assert all(gap >= 0.4 for gap in gaps), gaps
     # the chat that had to wait did not hold the others up
     assert max(at for at, m in session.calls if m.chat_id != 7) < sevens[-1]  # type: ignore[attr-defined]

@@ -27,7 +27,7 @@ from bot.services.people import MembershipView
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 
-LABEL_LIMIT = 40
+LABEL_LIMIT = 60
 NOT_YOURS = T("That class is not one you teach, so nothing was sent.")
 UNKNOWN = T("That milestone is not in the current campaign, so nothing was sent.")
 NOTHING_SENT = T("Nothing was sent.")

@@ -31,10 +31,14 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("report", REPORTERS, T("Report a milestone, with evidence"), superadmins=False),
     CommandSpec("progress", REPORTERS, T("My milestones and what is left"), superadmins=False),
     CommandSpec(
-        "class", frozenset({"staff"}), T("Progress of my class or unit"), superadmins=False
+        "class",
+        frozenset({"staff"}),
+        T("Progress of my class or unit; remind those who have not reported"),
+        superadmins=False,
     ),
     CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
+    CommandSpec("settings", EVERYONE, T("Language, quiet hours, announcements"), superadmins=False),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
     CommandSpec("forget", EVERYONE, T("Delete my data")),
 )

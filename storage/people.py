@@ -24,9 +24,14 @@ _people = Person.__table__
 # Hot-path statements are built once: building one costs more than SQLite takes to run it.
 _CREATE_MANY = insert(_people).returning(_people.c.id, sort_by_parameter_order=True)
 _ADD_MEMBERSHIP = insert(Membership.__table__)
-_SUMMARY = select(_people.c.id, _people.c.display_name, _people.c.language, _people.c.status).where(
-    _people.c.tg_user_id == bindparam("tg_user_id")
-)
+_SUMMARY = select(
+    _people.c.id,
+    _people.c.display_name,
+    _people.c.language,
+    _people.c.status,
+    _people.c.quiet_hours,
+    _people.c.announcements,
+).where(_people.c.tg_user_id == bindparam("tg_user_id"))
 
 
 async def by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
@@ -90,7 +95,8 @@ async def add_memberships(
 
 
 async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
-    """(id, display_name, language, status) or None: a plain row, no ORM identity map."""
+    """(id, display_name, language, status, quiet_hours, announcements) or None: a plain
+    row, no ORM identity map."""
     connection = await session.connection()
     return (await connection.execute(_SUMMARY, {"tg_user_id": tg_user_id})).first()
 
@@ -106,6 +112,21 @@ async def all_tg_ids(session: AsyncSession) -> set[int]:
 
 async def set_language(session: AsyncSession, person_id: int, language: str) -> None:
     await session.execute(update(Person).where(Person.id == person_id).values(language=language))
+
+
+async def set_quiet_hours(session: AsyncSession, person_id: int, value: str | None) -> None:
+    """Own quiet hours ("HH:MM-HH:MM", "off", or None for the school's). Messages already
+    queued for the person follow the new choice when the sender claims them."""
+    await session.execute(update(Person).where(Person.id == person_id).values(quiet_hours=value))
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id, OutboxMessage.status == "queued")
+        .values(quiet_hours=value)
+    )
+
+
+async def set_announcements(session: AsyncSession, person_id: int, wanted: bool) -> None:
+    await session.execute(update(Person).where(Person.id == person_id).values(announcements=wanted))
 
 
 async def set_status(session: AsyncSession, person_id: int, status: str) -> None:

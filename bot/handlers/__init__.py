@@ -15,6 +15,7 @@ from bot.flows.language import LANGUAGE
 from bot.flows.onboarding import ONBOARDING
 from bot.flows.report import REPORT
 from bot.flows.review import REJECT
+from bot.flows.settings import SETTINGS
 from bot.handlers import (
     class_view,
     common,
@@ -25,6 +26,7 @@ from bot.handlers import (
     privacy,
     report,
     review,
+    settings,
     start,
 )
 from bot.handlers.conversation import FlowRegistry
@@ -32,7 +34,19 @@ from bot.handlers.conversation import FlowRegistry
 
 def get_routers() -> list[Router]:
     """A fresh router per feature (aiogram attaches a router to one parent only)."""
-    features = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
+    features = (
+        errors,
+        start,
+        common,
+        privacy,
+        settings,
+        report,
+        review,
+        class_view,
+        invite,
+        flow,
+        fallback,
+    )
     return [feature.router() for feature in features]
 
 
@@ -45,5 +59,6 @@ def build_flows() -> FlowRegistry:
             (REJECT, review.finish_reject),
             (INVITE, invite.finish_invite),
             (FORGET, privacy.finish_forget),
+            (SETTINGS, settings.finish_settings),
         )
     )

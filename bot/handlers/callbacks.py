@@ -58,3 +58,14 @@ class AgainCallback(CallbackData, prefix="ra"):
 
     v: int
     m: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+
+
+class NudgeCallback(CallbackData, prefix="nu"):
+    """A teacher's nudge of class `o` about milestone `m` (empty for the list of milestones):
+    list them, ask to confirm, go (queue the reminders) or no (cancel). The class is checked
+    against the presser's memberships, so a button forged for another class does nothing."""
+
+    v: int
+    o: DB_ID
+    m: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,32}$")]
+    a: Literal["list", "ask", "go", "no"]

@@ -1,13 +1,18 @@
-"""/class: a teacher's view of their class or unit against the plan's targets."""
+"""/class: a teacher's view of their class or unit against the plan's targets.
+
+Under a class's view, "Remind…" opens the nudge card (bot.handlers.nudges).
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.types import Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import RoleFilter
-from bot.i18n import fmt_percent
+from bot.handlers import nudges
+from bot.handlers.callbacks import VERSION, NudgeCallback
+from bot.i18n import Renderer, fmt_percent
 from bot.services import indicators
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
@@ -17,9 +22,20 @@ NAMES_SHOWN = 30
 
 def router() -> Router:
     routes = Router(name="class")
-    routes.message.filter(RoleFilter("staff", superadmins=False))
+    gate = RoleFilter("staff", superadmins=False)
+    routes.message.filter(gate)
+    routes.callback_query.filter(gate)
     routes.message.register(class_progress, Command("class"))
+    routes.callback_query.register(nudges.pressed, NudgeCallback.filter(F.v == VERSION))
     return routes
+
+
+def remind_button(org_id: int, render: Renderer) -> InlineKeyboardMarkup:
+    data = NudgeCallback(v=VERSION, o=org_id, m="", a="list").pack()
+    label = render(T("📣 Remind those who have not reported"))
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data)]]
+    )
 
 
 def tally_line(tally: indicators.Tally, lang: str) -> Plain:
@@ -72,6 +88,7 @@ async def class_progress(message: Message, turn: Turn) -> None:
                     else T("   not yet: {names} and {more} more", names=Plain(shown), more=more)
                 )
         parts.append(Joined(tuple(lines), sep="\n"))
-        turn.say(Joined(tuple(parts)))
+        markup = remind_button(place.org_id, turn.render) if place.org_kind == "class" else None
+        turn.say(Joined(tuple(parts)), markup)
     if not places:
         turn.say(T("You do not look after a class or unit yet."))

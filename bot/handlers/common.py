@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from aiogram import Router
 from aiogram.filters import Command
@@ -77,9 +78,7 @@ async def finish_language(record: Record, turn: Turn) -> Sequence[Effect]:
         await privacy.set_language(turn.uow, person.id, language)
         directory = turn.shared.directory
         turn.uow.after_commit(lambda: directory.invalidate(person.tg_user_id))
-        turn.person = PersonView(
-            person.id, person.tg_user_id, person.name, language, person.status, person.memberships
-        )
+        turn.person = replace(person, language=language)
     set_person_menu(turn, turn.person)
     return (Reply(T("Done: I will write to you in this language. /help shows what you can do.")),)
 

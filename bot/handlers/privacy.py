@@ -11,6 +11,7 @@ from aiogram.types import Message
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.forget import FORGET
 from bot.flows.onboarding import ROLE_NAMES
+from bot.flows.settings import LANGUAGE_NAMES, news_text, quiet_text
 from bot.handlers.conversation import Conversation
 from bot.handlers.menus import set_person_menu
 from bot.services import enrolment, privacy
@@ -18,7 +19,6 @@ from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 
 NOTHING_HELD = T("We keep no data about you.")
-LANGUAGE_NAMES = {"vi": Plain("Tiếng Việt"), "en": Plain("English")}
 
 
 def router() -> Router:
@@ -39,6 +39,11 @@ async def my_data(message: Message, turn: Turn) -> None:
         T("Name: {name}", name=Plain(held.name)),
         T("Language: {language}", language=LANGUAGE_NAMES.get(held.language, Plain(held.language))),
         T("Consent given: {when}", when=held.consent_at or Plain("—")),
+        T(
+            "Quiet hours: {hours}",
+            hours=quiet_text(held.quiet_hours, turn.shared.outbox.quiet_hours),
+        ),
+        T("Non-urgent announcements: {state}", state=news_text(held.announcements)),
     ]
     for membership in held.memberships:
         parts.append(
@@ -49,7 +54,7 @@ async def my_data(message: Message, turn: Turn) -> None:
                 since=membership.since.date(),
             )
         )
-    parts.append(T("/forget deletes it."))
+    parts.append(T("/settings changes your settings; /forget deletes it all."))
     turn.say(Joined(tuple(parts), sep="\n"))
 
 

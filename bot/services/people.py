@@ -35,6 +35,8 @@ class PersonView:
     language: str
     status: str
     memberships: tuple[MembershipView, ...]
+    quiet_hours: str | None = None  # own window "HH:MM-HH:MM", "off", or None: the school's
+    announcements: bool = True  # non-urgent announcements wanted (urgent ones always arrive)
 
     @property
     def roles(self) -> frozenset[str]:
@@ -124,4 +126,6 @@ async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
         language=person.language,
         status=person.status,
         memberships=tuple(views),
+        quiet_hours=person.quiet_hours,
+        announcements=bool(person.announcements),
     )

@@ -1,4 +1,4 @@
-"""What the bot keeps about a person (/mydata) and changing their language."""
+"""What the bot keeps about a person (/mydata, settings included) and changing their language."""
 
 from __future__ import annotations
 
@@ -25,6 +25,8 @@ class HeldData:
     consent_at: datetime | None
     created_at: datetime
     memberships: tuple[HeldMembership, ...]
+    quiet_hours: str | None = None  # None: the school's
+    announcements: bool = True
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -44,6 +46,8 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
         consent_at=person.consent_at,
         created_at=person.created_at,
         memberships=tuple(held),
+        quiet_hours=person.quiet_hours,
+        announcements=bool(person.announcements),
     )
 
 

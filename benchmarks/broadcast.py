@@ -179,6 +179,7 @@ async def build(backend: Backend, server: Server, send_rate: float) -> tuple[Any
     from bot.app import build_app, make_bot
     from bot.clock import Clock
     from bot.delivery.pace import Limits, Pace
+    from bot.delivery.wire import Wire
     from bot.settings import Settings
 
     settings = Settings(
@@ -196,7 +197,8 @@ async def build(backend: Backend, server: Server, send_rate: float) -> tuple[Any
     await app.preload()
     pace = Pace(Limits(per_second=send_rate))
     bot = make_bot(settings, TOKEN, pace)
-    await app.outbox.start(bot, pace)
+    wire = Wire(TOKEN, server.url, connections=app.outbox.in_flight + 4)
+    await app.outbox.start(bot, pace, wire)  # as bot.runtime.prepare starts it
     return app, bot, pace
 
 

@@ -14,6 +14,7 @@ from aiogram import Bot
 from bot.app import App, build_app, make_bot
 from bot.clock import Clock
 from bot.delivery.pace import Limits, Pace
+from bot.delivery.wire import Wire
 from bot.handlers.menus import set_default_menus
 from bot.i18n import Renderer
 from bot.services import campaigns
@@ -61,7 +62,8 @@ async def prepare(settings: Settings, bot: Bot, pace: Pace) -> App:
     await app.preload()
     renderers = {lang: Renderer(app.catalogues, lang, settings.zone) for lang in LANGUAGES}
     await set_default_menus(bot, renderers, settings.default_language)
-    await app.outbox.start(bot, pace)
+    wire = Wire(bot.token, settings.api_url, connections=app.outbox.in_flight + 4)
+    await app.outbox.start(bot, pace, wire)
     settle_memory()
     log.info("bot @%s ready (database %s)", me.username, database.dialect)
     return app

@@ -48,6 +48,7 @@ from aiogram.types import InlineKeyboardMarkup
 
 from bot.delivery import quiet
 from bot.delivery.pace import PREPAID, Pace
+from bot.delivery.wire import Wire, WireError
 from storage import outbox as rows
 from storage.db import Database, UnitOfWork
 from storage.outbox import Claimed, Outcome
@@ -94,6 +95,7 @@ class Outbox:
     now: Callable[[], datetime]
     in_flight: int = 32
     lease: float | None = None  # seconds; None: one worker, every `sending` row is ours
+    patience: float = 30.0  # seconds of retries over the wire before a row is put back
     flush_every: float = 0.05
     idle_poll: float = 1.0
     stats: Stats = field(default_factory=Stats)
@@ -109,6 +111,8 @@ class Outbox:
         self._flusher: asyncio.Task[None] | None = None
         self._stopping = False
         self._slots = asyncio.Semaphore(self.in_flight)
+        self._wire: Wire | None = None
+        self._pace: Pace | None = None
 
     # Queueing ---------------------------------------------------------------
 
@@ -154,8 +158,10 @@ class Outbox:
 
     # Sending ----------------------------------------------------------------
 
-    async def start(self, bot: Bot, pace: Pace | None) -> None:
-        """Take back what a crash left in flight, then send until `stop`."""
+    async def start(self, bot: Bot, pace: Pace | None, wire: Wire | None = None) -> None:
+        """Take back what a crash left in flight, then send until `stop`: over `wire`
+        when given (the bot does), else through the bot's aiogram session."""
+        self._wire = wire
         async with self.database.transaction() as session:
             before = None if self.lease is None else self.now() - timedelta(seconds=self.lease)
             taken = await rows.requeue(session, before)
@@ -163,6 +169,7 @@ class Outbox:
             self.stats.requeued += taken
             log.info("outbox: %d messages in flight at the last stop are queued again", taken)
         self._stopping = False
+        self._pace = pace
         self._runner = asyncio.get_running_loop().create_task(self._run(bot, pace), name="outbox")
         self._flusher = asyncio.get_running_loop().create_task(
             self._flush_loop(), name="outbox-close"
@@ -181,6 +188,8 @@ class Outbox:
             self._flusher.cancel()
             await asyncio.gather(self._flusher, return_exceptions=True)
         await self._flush()
+        if self._wire is not None:
+            await self._wire.close()
 
     async def idle(self, timeout: float = 30.0) -> bool:
         """Wait until nothing due is queued or in flight (tests and benchmarks)."""
@@ -259,7 +268,10 @@ class Outbox:
     async def _send(self, bot: Bot, row: Claimed) -> None:
         try:
             PREPAID.set(True)
-            outcome = await self._attempt(bot, row)
+            if self._wire is not None:
+                outcome = await self._over_wire(self._wire, row)
+            else:
+                outcome = await self._attempt(bot, row)
             if outcome is not None:
                 self._closed.append((row, outcome))
         except Exception:
@@ -275,22 +287,69 @@ class Outbox:
             log.info("outbox: row %s: chat %s blocked the bot", row.id, row.chat_id)
             return Outcome(row.id, "blocked", self.now(), error="blocked", person_id=row.person_id)
         except (TelegramServerError, TelegramNetworkError, TelegramRetryAfter) as problem:
-            reason = type(problem).__name__
-            if row.attempts >= ATTEMPTS:
-                log.error("outbox: row %s to chat %s failed: %s", row.id, row.chat_id, reason)
-                return Outcome(row.id, "failed", self.now(), error=reason[:64])
-            pause = RETRY_AFTER * row.attempts * random.uniform(0.8, 1.2)
-            if isinstance(problem, TelegramRetryAfter):
-                pause = max(pause, float(problem.retry_after))
-            log.warning("outbox: row %s: %s; queued again in %.0f s", row.id, reason, pause)
-            self._put_back[row.id] = self.now() + timedelta(seconds=pause)
-            return None
+            wait = float(problem.retry_after) if isinstance(problem, TelegramRetryAfter) else 0.0
+            return self._retry_later(row, type(problem).__name__, wait)
         except TelegramAPIError as problem:
             log.error(
                 "outbox: row %s to chat %s refused: %s", row.id, row.chat_id, type(problem).__name__
             )
             return Outcome(row.id, "failed", self.now(), error=type(problem).__name__[:64])
         return Outcome(row.id, "sent", self.now(), message_id=getattr(sent, "message_id", None))
+
+    async def _over_wire(self, wire: Wire, row: Claimed) -> Outcome | None:
+        """As `Pace` retries aiogram's calls: 429 holds the chat for retry_after, 5xx and
+        network errors are tried again with growing pauses for `patience` seconds; after
+        that the row goes back to the queue (`_retry_later`)."""
+        pace = self._pace
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + self.patience
+        pause = 0.5
+        method, params = wire_params(row)
+        first = True
+        while True:
+            if not first and pace is not None:
+                await pace.wait_for_hold(row.chat_id)
+                await pace.take_turn(row.chat_id, spare=1)
+            first = False
+            try:
+                answer = await wire.call(method, params)
+            except WireError as problem:
+                reason = f"network: {problem}"
+            else:
+                if answer.ok:
+                    return Outcome(row.id, "sent", self.now(), message_id=answer.message_id)
+                if answer.code == 403:
+                    log.info("outbox: row %s: chat %s blocked the bot", row.id, row.chat_id)
+                    return Outcome(
+                        row.id, "blocked", self.now(), error="blocked", person_id=row.person_id
+                    )
+                if answer.code == 429:
+                    wait = float(answer.retry_after or 1)
+                    log.warning("outbox: row %s: 429, retry after %s s", row.id, wait)
+                    if pace is not None:
+                        pace.hold(row.chat_id, wait)
+                    if wait > self.patience:
+                        return self._retry_later(row, "TelegramRetryAfter", wait)
+                    continue
+                if answer.code < 500:
+                    log.error(
+                        "outbox: row %s to chat %s refused: %s", row.id, row.chat_id, answer.code
+                    )
+                    return Outcome(row.id, "failed", self.now(), error=f"{answer.code}")
+                reason = f"server {answer.code}"
+            if loop.time() + pause > give_up:
+                return self._retry_later(row, reason, 0.0)
+            await asyncio.sleep(pause * random.uniform(0.8, 1.2))
+            pause = min(pause * 2, 4.0)
+
+    def _retry_later(self, row: Claimed, reason: str, at_least: float) -> Outcome | None:
+        if row.attempts >= ATTEMPTS:
+            log.error("outbox: row %s to chat %s failed: %s", row.id, row.chat_id, reason)
+            return Outcome(row.id, "failed", self.now(), error=reason[:64])
+        pause = max(at_least, RETRY_AFTER * row.attempts * random.uniform(0.8, 1.2))
+        log.warning("outbox: row %s: %s; queued again in %.0f s", row.id, reason, pause)
+        self._put_back[row.id] = self.now() + timedelta(seconds=pause)
+        return None
 
     # Recording ----------------------------------------------------------------
 
@@ -340,6 +399,21 @@ def _window(value: str | None) -> quiet.Window | None:
         return quiet.parse(value)
     except ValueError:
         return None
+
+
+def wire_params(row: Claimed) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and JSON parameters of a row (as `method_for`, for the wire)."""
+    params: dict[str, Any] = {"chat_id": row.chat_id}
+    if row.markup:
+        params["reply_markup"] = row.markup
+    if row.kind in ("photo", "document") and row.file_id:
+        params[row.kind] = row.file_id
+        if row.text:
+            params["caption"] = row.text
+        return ("sendPhoto" if row.kind == "photo" else "sendDocument"), params
+    params["text"] = row.text
+    params["link_preview_options"] = {"is_disabled": True}
+    return "sendMessage", params
 
 
 def method_for(row: Claimed) -> TelegramMethod[Any]:

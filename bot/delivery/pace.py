@@ -125,14 +125,14 @@ class Pace(BaseRequestMiddleware):
         if prepaid:
             PREPAID.set(False)  # for this call only: later calls in the task take turns
         while True:
-            await self._wait_for_hold(chat)
+            await self.wait_for_hold(chat)
             if counted and not prepaid:
                 await self.take_turn(chat)
             prepaid = False
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as problem:
-                self._held[chat] = loop.time() + problem.retry_after
+                self.hold(chat, problem.retry_after)
                 log.warning(
                     "%s to chat %s: 429, retry after %s s",
                     type(method).__name__,
@@ -155,7 +155,12 @@ class Pace(BaseRequestMiddleware):
                 await asyncio.sleep(pause * random.uniform(0.8, 1.2))
                 pause = min(pause * 2, self.max_pause)
 
-    async def _wait_for_hold(self, chat: int | str | None) -> None:
+    def hold(self, chat: int | str | None, seconds: float) -> None:
+        """Telegram said 429: nothing more to `chat` (None: to anyone) for `seconds`."""
+        until = asyncio.get_running_loop().time() + seconds
+        self._held[chat] = max(self._held.get(chat, 0.0), until)
+
+    async def wait_for_hold(self, chat: int | str | None) -> None:
         loop = asyncio.get_running_loop()
         while True:
             until = max(self._held.get(chat, 0.0), self._held.get(None, 0.0))

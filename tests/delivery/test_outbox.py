@@ -396,3 +396,58 @@ def test_release_times(local: str, windows: list[str | None], released: str) -> 
 def test_bad_windows_are_refused(bad: str) -> None:
     with pytest.raises(ValueError):
         quiet.parse(bad)
+
+
+# Over the wire: the bot's own path, against the tests' Bot API over HTTP -------------------
+
+
+async def wired(db: Database, api: Any, now: Now, **options: Any) -> tuple[Outbox, Bot]:
+    from bot.delivery.wire import Wire
+
+    session = Recording()  # aiogram's path: must stay unused when the wire is given
+    pace = paced_bot(session, Limits(per_second=30), patience=5.0)
+    bot = Bot("42:TEST", session=session)
+    box = make(db, now, **options)
+    await box.start(bot, pace, Wire(api.token, api.base_url))
+    return box, bot
+
+
+async def test_over_the_wire_through_429s_5xx_and_a_blocked_chat(sqlite_url: str) -> None:
+    from storage import migrate
+    from tests.support.botapi import FakeBotApi
+
+    db = Database(sqlite_url)
+    await migrate.upgrade(db)
+    async with FakeBotApi(token="42:TEST") as api:
+        people = {tg: await person(db, tg) for tg in range(7000, 7030)}
+        for tg in people:
+            api.user(tg, f"PH{tg}")
+        api.block(7029)
+        throttled = api.inject("429", rate=0.3, retry_after=1, seed=3)
+        failing = api.inject("5xx", rate=0.2, seed=4)
+        box, bot = await wired(db, api, Now(NOON))
+        try:
+            markup = InlineKeyboardMarkup(
+                inline_keyboard=[[InlineKeyboardButton(text="Đã đọc", callback_data="ack:9")]]
+            )
+            await post(
+                box,
+                db,
+                *(note(tg, person_id=pid, markup=markup) for tg, pid in people.items()),
+                Outgoing(4242, "không ai", "notice"),  # a chat that does not exist
+            )
+            assert await box.idle(60)
+        finally:
+            await box.stop()
+            await db.dispose()
+        assert throttled.served > 3 and failing.served > 2
+        for tg in range(7000, 7029):
+            (message,) = api.sent(tg)
+            assert message["text"] == f"tin {tg}"
+            assert message["reply_markup"]["inline_keyboard"][0][0]["text"] == "Đã đọc"
+        assert api.sent(7029) == []
+        assert api.retry_after_violations() == []
+        assert api.limit_refusals() == []
+        assert api.duplicates() == []
+        assert box.stats.sent == 29 and box.stats.blocked == 1 and box.stats.failed == 1
+        assert bot.session.calls == []  # type: ignore[attr-defined]

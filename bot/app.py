@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -53,6 +54,7 @@ class App:
     dispatcher: Dispatcher
     shared: Shared
     flood: FloodMiddleware
+    scheduler: Any = None  # bot.scheduler.Scheduler, started by bot.runtime.prepare
 
     @property
     def outbox(self) -> Outbox:

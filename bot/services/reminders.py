@@ -1,0 +1,283 @@
+"""Scheduled jobs: deadline reminders and the pack's yearly announcements.
+
+Each is a `bot.jobs.Job`. It works out from the pack and the database what is due at
+`now`, leaves out what has fired already (table `firings`), and fires each remaining
+item in a transaction of its own: the firing row first (its unique key makes a second
+worker's attempt fail and roll back), then one outbox row per recipient, rendered once
+per (language, role). An item that fails is logged by key and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.campaign.pack import CampaignPack
+from bot.delivery.outbox import Outgoing
+from bot.jobs import JobContext
+from bot.services import deadlines
+from bot.services.deadlines import DueReminder, at_local, wording_role
+from bot.services.reports import REPORTING_ROLES
+from bot.text import Joined, Plain, T, Text
+from storage import deadlines as rows
+from storage import firings
+from storage.db import UnitOfWork
+from storage.deadlines import Recipient
+
+log = logging.getLogger("hocvuso.scheduler")
+
+ANNOUNCE_LATE_DAYS = 3  # an announcement more than this late is stale: skipped
+
+DUE_TODAY = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due today, {day}."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due today, {day}."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due today, {day}."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due today, {day}."),
+}
+DUE_TOMORROW = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due tomorrow, {day}."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due tomorrow, {day}."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due tomorrow, {day}."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due tomorrow, {day}."),
+}
+DUE_IN = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due on {day}, in {days} days."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due on {day}, in {days} days."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due on {day}, in {days} days."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due on {day}, in {days} days."),
+}
+REPORT_HINT = {
+    "parent": T("Once you have done it, please report it with /report so the school counts it."),
+    "student": T("Once you have done it, report it with /report so the school counts it."),
+    "staff": T("Once you have done it, please report it with /report so that it counts."),
+}
+ANNOUNCEMENT = T("📢 Announcement from the school")
+
+
+def _wording(role: str) -> str:
+    return "staff" if role == "principal" else role
+
+
+def reminder_text(
+    role: str, title: str, description: str | None, due: date, today: date, completes: bool
+) -> Text:
+    key = _wording(role)
+    days = (due - today).days
+    if days <= 0:
+        line = DUE_TODAY[key]
+    elif days == 1:
+        line = DUE_TOMORROW[key]
+    else:
+        line = DUE_IN[key]
+    parts: list[Text] = [T(line.msgid, title=Plain(title), day=due, days=days)]
+    if description:
+        parts.append(Plain(description))
+    if completes and role in REPORTING_ROLES:
+        parts.append(REPORT_HINT[key])
+    return Joined(tuple(parts))
+
+
+@dataclass
+class Fired:
+    queued: int = 0
+    skipped: int = 0
+
+
+Compose = Callable[[str, str], str]  # (language, role) -> the rendered text
+
+
+async def _fire(
+    ctx: JobContext,
+    key: str,
+    now: datetime,
+    source: str,
+    find: Callable[[UnitOfWork], Awaitable[list[Recipient]]],
+    compose: Compose,
+    *,
+    announcement: bool,
+) -> Fired | None:
+    """One item in one transaction. None: another worker fired it first."""
+    uow = ctx.database.unit_of_work()
+    try:
+        if await firings.fired(uow.session, [key]):
+            await uow.abort()
+            return None
+        await firings.claim(uow.session, key, now)
+        fired = Fired()
+        texts: dict[tuple[str, str], str] = {}
+        messages: list[Outgoing] = []
+        for person in await find(uow):
+            if person.status != "active" or (announcement and not person.announcements):
+                fired.skipped += 1
+                continue
+            role = next(iter(sorted(person.roles)))
+            wording = (person.language, role)
+            text = texts.get(wording)
+            if text is None:
+                text = texts[wording] = compose(*wording)
+            messages.append(
+                Outgoing(
+                    chat_id=person.tg_user_id,
+                    text=text,
+                    source=source,
+                    person_id=person.person_id,
+                    quiet_hours=person.quiet_hours,
+                )
+            )
+        await ctx.outbox.post(uow, messages)
+        fired.queued = len(messages)
+        await firings.set_recipients(uow.session, key, fired.queued)
+        await uow.finish()
+    except IntegrityError:
+        await uow.abort()
+        log.info("%s: fired by another worker", key)
+        return None
+    except BaseException:
+        await uow.abort()
+        raise
+    log.info("%s: queued %d, skipped %d", key, fired.queued, fired.skipped)
+    return fired
+
+
+def _concerned(people: list[Recipient], audience: tuple[str, ...]) -> list[Recipient]:
+    """Each person once, under the one role their message is worded for."""
+    return [
+        Recipient(
+            p.person_id,
+            p.tg_user_id,
+            p.language,
+            p.quiet_hours,
+            p.status,
+            p.announcements,
+            frozenset({wording_role(p.roles, audience)}),
+        )
+        for p in people
+    ]
+
+
+async def remind(ctx: JobContext, now: datetime) -> int:
+    """Deadline reminders due at `now`, pack and school ones; returns how many fired."""
+    zone = ctx.clock.zone
+    local_now = now.astimezone(zone)
+    uow = ctx.database.unit_of_work()
+    try:
+        campaign_id, pack = await ctx.shared.campaign.get(uow)
+        due = deadlines.pack_reminders(pack, local_now, zone)
+        due += await deadlines.school_reminders(uow, local_now, zone)
+        done = await firings.fired(uow.reads, [item.key for item in due])
+    finally:
+        await uow.abort()
+    count = 0
+    for item in due:
+        if item.key in done:
+            continue
+        try:
+            fired = await _fire_reminder(ctx, campaign_id, pack, item, now)
+        except Exception:
+            log.exception("%s: reminder failed", item.key)
+            continue
+        count += fired is not None
+    return count
+
+
+async def _fire_reminder(
+    ctx: JobContext, campaign_id: int, pack: CampaignPack, item: DueReminder, now: datetime
+) -> Fired | None:
+    today = now.astimezone(ctx.clock.zone).date()
+    titles: dict[str, tuple[str, str | None]] = {}
+    school_title = ""
+    if item.source == "pack":
+        deadline = next(d for d in pack.deadlines if d.id == item.item)
+    else:
+        found = await _school_deadline(ctx, int(item.item))
+        if found is None:
+            return None
+        school_title = found
+
+    def compose(language: str, role: str) -> str:
+        if item.source == "pack":
+            cached = titles.get(language)
+            if cached is None:
+                description = deadline.description.get(language) if deadline.description else None
+                cached = titles[language] = (deadline.title.get(language), description)
+            title, description = cached
+        else:
+            title, description = school_title, None
+        text = reminder_text(role, title, description, item.due, today, item.completes is not None)
+        return ctx.renderer(language)(text)
+
+    async def find(uow: UnitOfWork) -> list[Recipient]:
+        people = await rows.audience(
+            uow.session,
+            item.audience,
+            path=item.path,
+            campaign_id=campaign_id,
+            missing=item.completes,
+        )
+        return _concerned(people, item.audience)
+
+    return await _fire(ctx, item.key, now, "reminder", find, compose, announcement=False)
+
+
+async def _school_deadline(ctx: JobContext, deadline_id: int) -> str | None:
+    uow = ctx.database.unit_of_work()
+    try:
+        found = await rows.get(uow.reads, deadline_id)
+    finally:
+        await uow.abort()
+    return found.title if found else None
+
+
+def announcement_key(announcement_id: str, day: date) -> str:
+    return f"announcement:{announcement_id}:{day.year}"
+
+
+def due_announcements(
+    pack: CampaignPack, local_now: datetime
+) -> list[tuple[str, date, tuple[str, ...]]]:
+    """(id, date, audience) of announcements whose hour has come and are not stale."""
+    today = local_now.date()
+    first = max(today - timedelta(days=ANNOUNCE_LATE_DAYS), pack.period_start)
+    found = []
+    for announcement in pack.announcements:
+        for day in announcement.occurrences(first, min(today, pack.period_end)):
+            if at_local(day, local_now.tzinfo) <= local_now:  # type: ignore[arg-type]
+                found.append((announcement.id, day, tuple(announcement.audience)))
+    return found
+
+
+async def announce(ctx: JobContext, now: datetime) -> int:
+    """The pack's yearly announcements due at `now`; returns how many fired."""
+    local_now = now.astimezone(ctx.clock.zone)
+    uow = ctx.database.unit_of_work()
+    try:
+        _, pack = await ctx.shared.campaign.get(uow)
+        due = due_announcements(pack, local_now)
+        done = await firings.fired(uow.reads, [announcement_key(i, d) for i, d, _ in due])
+    finally:
+        await uow.abort()
+    count = 0
+    for announcement_id, day, audience in due:
+        key = announcement_key(announcement_id, day)
+        if key in done:
+            continue
+        text = next(a.text for a in pack.announcements if a.id == announcement_id)
+
+        def compose(language: str, _role: str, text: object = text) -> str:
+            body = text.get(language)  # type: ignore[attr-defined]
+            return ctx.renderer(language)(Joined((ANNOUNCEMENT, Plain(body))))
+
+        async def find(uow: UnitOfWork, audience: tuple[str, ...] = audience) -> list[Recipient]:
+            return _concerned(await rows.audience(uow.session, audience), audience)
+
+        try:
+            fired = await _fire(ctx, key, now, "announcement", find, compose, announcement=True)
+        except Exception:
+            log.exception("%s: announcement failed", key)
+            continue
+        count += fired is not None
+    return count

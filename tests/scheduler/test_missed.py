@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date, datetime
@@ -197,9 +198,8 @@ async def test_a_worker_without_the_lock_does_not_tick(setup) -> None:
     assert ran == []
 
 
-async def test_the_redis_lock_lets_one_worker_tick(setup, redis_url) -> None:
-    app, _world, clock = setup
-    name = f"hocvuso:test-scheduler:{id(app)}"
+async def test_the_redis_lock_lets_one_worker_tick(redis_url) -> None:
+    name = f"hocvuso:test-scheduler:{os.getpid()}"
     one, two = RedisLock(redis_url, name, ttl=10), RedisLock(redis_url, name, ttl=10)
     try:
         async with one() as held:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.flows.deadline import DEADLINE
 from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
@@ -18,6 +19,7 @@ from bot.flows.review import REJECT
 from bot.handlers import (
     class_view,
     common,
+    deadlines,
     errors,
     fallback,
     flow,
@@ -32,7 +34,19 @@ from bot.handlers.conversation import FlowRegistry
 
 def get_routers() -> list[Router]:
     """A fresh router per feature (aiogram attaches a router to one parent only)."""
-    features = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
+    features = (
+        errors,
+        start,
+        common,
+        privacy,
+        report,
+        review,
+        class_view,
+        invite,
+        deadlines,
+        flow,
+        fallback,
+    )
     return [feature.router() for feature in features]
 
 
@@ -45,5 +59,6 @@ def build_flows() -> FlowRegistry:
             (REJECT, review.finish_reject),
             (INVITE, invite.finish_invite),
             (FORGET, privacy.finish_forget),
+            (DEADLINE, deadlines.finish_deadline),
         )
     )

@@ -70,6 +70,11 @@ class DueReminder:
     audience: tuple[str, ...]
     completes: str | None
     path: str | None  # school deadlines: the org subtree they reach
+    title: dict[str, str]  # by language ("vi", "en"); a school's own is typed in one
+    description: dict[str, str] | None = None
+
+    def title_in(self, language: str) -> str:
+        return self.title.get(language) or next(iter(self.title.values()))
 
 
 def pack_reminders(pack: CampaignPack, local_now: datetime, zone: tzinfo) -> list[DueReminder]:
@@ -94,6 +99,8 @@ def pack_reminders(pack: CampaignPack, local_now: datetime, zone: tzinfo) -> lis
                     audience=tuple(deadline.audience),
                     completes=deadline.completes,
                     path=None,
+                    title=deadline.title.model_dump(),
+                    description=deadline.description.model_dump() if deadline.description else None,
                 )
             )
     return found
@@ -116,6 +123,7 @@ async def school_reminders(uow: UnitOfWork, local_now: datetime, zone: tzinfo) -
                 audience=row.audience,
                 completes=row.completes,
                 path=row.org_path,
+                title={"vi": row.title},
             )
         )
     return found

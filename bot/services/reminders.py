@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from bot.campaign.pack import CampaignPack
+from bot.campaign.pack import Announcement, CampaignPack
 from bot.delivery.outbox import Outgoing
 from bot.jobs import JobContext
 from bot.services import deadlines
@@ -176,7 +176,7 @@ async def remind(ctx: JobContext, now: datetime) -> int:
         if item.key in done:
             continue
         try:
-            fired = await _fire_reminder(ctx, campaign_id, pack, item, now)
+            fired = await _fire_reminder(ctx, campaign_id, item, now)
         except Exception:
             log.exception("%s: reminder failed", item.key)
             continue
@@ -185,32 +185,20 @@ async def remind(ctx: JobContext, now: datetime) -> int:
 
 
 async def _fire_reminder(
-    ctx: JobContext, campaign_id: int, pack: CampaignPack, item: DueReminder, now: datetime
+    ctx: JobContext, campaign_id: int, item: DueReminder, now: datetime
 ) -> Fired | None:
     today = now.astimezone(ctx.clock.zone).date()
-    titles: dict[str, tuple[str, str | None]] = {}
-    school_title = ""
-    if item.source == "pack":
-        deadline = next(d for d in pack.deadlines if d.id == item.item)
-    else:
-        found = await _school_deadline(ctx, int(item.item))
-        if found is None:
-            return None
-        school_title = found
 
     def compose(language: str, role: str) -> str:
-        if item.source == "pack":
-            cached = titles.get(language)
-            if cached is None:
-                description = deadline.description.get(language) if deadline.description else None
-                cached = titles[language] = (deadline.title.get(language), description)
-            title, description = cached
-        else:
-            title, description = school_title, None
-        text = reminder_text(role, title, description, item.due, today, item.completes is not None)
+        description = item.description.get(language) if item.description else None
+        text = reminder_text(
+            role, item.title_in(language), description, item.due, today, item.completes is not None
+        )
         return ctx.renderer(language)(text)
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
+        if item.source == "school" and await rows.get(uow.session, int(item.item)) is None:
+            return []  # cancelled since the tick began
         people = await rows.audience(
             uow.session,
             item.audience,
@@ -223,31 +211,20 @@ async def _fire_reminder(
     return await _fire(ctx, item.key, now, "reminder", find, compose, announcement=False)
 
 
-async def _school_deadline(ctx: JobContext, deadline_id: int) -> str | None:
-    uow = ctx.database.unit_of_work()
-    try:
-        found = await rows.get(uow.reads, deadline_id)
-    finally:
-        await uow.abort()
-    return found.title if found else None
-
-
 def announcement_key(announcement_id: str, day: date) -> str:
     return f"announcement:{announcement_id}:{day.year}"
 
 
-def due_announcements(
-    pack: CampaignPack, local_now: datetime
-) -> list[tuple[str, date, tuple[str, ...]]]:
-    """(id, date, audience) of announcements whose hour has come and are not stale."""
+def due_announcements(pack: CampaignPack, local_now: datetime) -> list[tuple[Announcement, date]]:
+    """Announcements whose hour has come, with their day, leaving out stale ones."""
     today = local_now.date()
     first = max(today - timedelta(days=ANNOUNCE_LATE_DAYS), pack.period_start)
-    found = []
-    for announcement in pack.announcements:
-        for day in announcement.occurrences(first, min(today, pack.period_end)):
-            if at_local(day, local_now.tzinfo) <= local_now:  # type: ignore[arg-type]
-                found.append((announcement.id, day, tuple(announcement.audience)))
-    return found
+    return [
+        (announcement, day)
+        for announcement in pack.announcements
+        for day in announcement.occurrences(first, min(today, pack.period_end))
+        if at_local(day, local_now.tzinfo) <= local_now  # type: ignore[arg-type]
+    ]
 
 
 async def announce(ctx: JobContext, now: datetime) -> int:
@@ -257,27 +234,33 @@ async def announce(ctx: JobContext, now: datetime) -> int:
     try:
         _, pack = await ctx.shared.campaign.get(uow)
         due = due_announcements(pack, local_now)
-        done = await firings.fired(uow.reads, [announcement_key(i, d) for i, d, _ in due])
+        done = await firings.fired(uow.reads, [announcement_key(a.id, d) for a, d in due])
     finally:
         await uow.abort()
     count = 0
-    for announcement_id, day, audience in due:
-        key = announcement_key(announcement_id, day)
+    for announcement, day in due:
+        key = announcement_key(announcement.id, day)
         if key in done:
             continue
-        text = next(a.text for a in pack.announcements if a.id == announcement_id)
-
-        def compose(language: str, _role: str, text: object = text) -> str:
-            body = text.get(language)  # type: ignore[attr-defined]
-            return ctx.renderer(language)(Joined((ANNOUNCEMENT, Plain(body))))
-
-        async def find(uow: UnitOfWork, audience: tuple[str, ...] = audience) -> list[Recipient]:
-            return _concerned(await rows.audience(uow.session, audience), audience)
-
         try:
-            fired = await _fire(ctx, key, now, "announcement", find, compose, announcement=True)
+            fired = await _announce(ctx, key, announcement, now)
         except Exception:
             log.exception("%s: announcement failed", key)
             continue
         count += fired is not None
     return count
+
+
+async def _announce(
+    ctx: JobContext, key: str, announcement: Announcement, now: datetime
+) -> Fired | None:
+    audience = tuple(announcement.audience)
+
+    def compose(language: str, _role: str) -> str:
+        body = Plain(announcement.text.get(language))
+        return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
+
+    async def find(uow: UnitOfWork) -> list[Recipient]:
+        return _concerned(await rows.audience(uow.session, audience), audience)
+
+    return await _fire(ctx, key, now, "announcement", find, compose, announcement=True)

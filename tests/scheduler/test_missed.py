@@ -30,7 +30,20 @@ def local(*parts: int) -> datetime:
 
 
 @pytest.fixture
-async def setup(sqlite_url: str) -> AsyncIterator[tuple[App, World, FixedClock]]:
+async def setup(db_url: str) -> AsyncIterator[tuple[App, World, FixedClock]]:
+    """The world on each backend (SQLite, PostgreSQL)."""
+    clock = FixedClock(local(2026, 9, 1))
+    app = make_app(db_url, clock)
+    world = await build_world(app.database, clock.now())
+    try:
+        yield app, world, clock
+    finally:
+        await app.database.dispose()
+
+
+@pytest.fixture
+async def sqlite_setup(sqlite_url: str) -> AsyncIterator[tuple[App, World, FixedClock]]:
+    """The world on SQLite only, for what does not depend on the backend."""
     clock = FixedClock(local(2026, 9, 1))
     app = make_app(sqlite_url, clock)
     world = await build_world(app.database, clock.now())
@@ -143,9 +156,9 @@ async def test_a_school_deadline_reaches_its_subtree_and_not_those_done(setup) -
     assert "Thầy/Cô" in texts["PA"] and "10/10/2026" in texts["PA"] and "/report" in texts["PA"]
 
 
-async def test_two_workers_ticking_at_once_fire_each_item_once(setup, sqlite_url) -> None:
+async def test_two_workers_ticking_at_once_fire_each_item_once(setup) -> None:
     app, _world, clock = setup
-    other = make_app(sqlite_url, clock)
+    other = make_app(app.database.url, clock)
     try:
         clock.at = local(2026, 9, 15, 8)
         first, second = await asyncio.gather(
@@ -159,8 +172,8 @@ async def test_two_workers_ticking_at_once_fire_each_item_once(setup, sqlite_url
         assert len(list(await session.scalars(select(OutboxMessage)))) == 6
 
 
-async def test_a_failing_job_is_logged_and_the_tick_goes_on(setup, caplog) -> None:
-    app, _world, clock = setup
+async def test_a_failing_job_is_logged_and_the_tick_goes_on(sqlite_setup, caplog) -> None:
+    app, _world, clock = sqlite_setup
     ran: list[datetime] = []
 
     async def broken(ctx: JobContext, now: datetime) -> int:
@@ -181,8 +194,8 @@ async def test_a_failing_job_is_logged_and_the_tick_goes_on(setup, caplog) -> No
     assert "broken failed" in caplog.text
 
 
-async def test_a_worker_without_the_lock_does_not_tick(setup) -> None:
-    app, _world, clock = setup
+async def test_a_worker_without_the_lock_does_not_tick(sqlite_setup) -> None:
+    app, _world, clock = sqlite_setup
     ran: list[int] = []
 
     async def job(ctx: JobContext, now: datetime) -> int:
@@ -213,8 +226,8 @@ async def test_the_redis_lock_lets_one_worker_tick(redis_url) -> None:
         await two.close()
 
 
-async def test_the_scheduler_starts_ticks_and_stops(setup) -> None:
-    app, _world, clock = setup
+async def test_the_scheduler_starts_ticks_and_stops(sqlite_setup) -> None:
+    app, _world, clock = sqlite_setup
     ticked = asyncio.Event()
 
     async def job(ctx: JobContext, now: datetime) -> int:

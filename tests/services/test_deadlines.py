@@ -117,3 +117,33 @@ async def test_a_principal_cannot_add_or_cancel_for_another_school(sqlite_url) -
         await uow.finish()
     finally:
         await app.database.dispose()
+
+
+@pytest.mark.parametrize(
+    ("role", "form", "not_forms"),
+    [
+        ("parent", "Quý phụ huynh", ("Thầy/Cô", "Em ", " em ")),
+        ("student", "Em ", ("Quý phụ huynh", "Thầy/Cô", "Quý vị")),
+        ("staff", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
+        ("principal", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
+        ("dept_admin", "Quý vị", ("Quý phụ huynh", "Thầy/Cô", "Em ", " em ")),
+    ],
+)
+@pytest.mark.parametrize("days", [0, 1, 3])
+def test_reminders_are_worded_for_the_reader(
+    role: str, form: str, not_forms: tuple[str, ...], days: int
+) -> None:
+    from bot.i18n import Renderer, build_catalogues
+    from bot.services.reminders import reminder_text
+
+    render = Renderer(build_catalogues("vi"), "vi", ZONE)
+    today = date(2027, 5, 22)
+    text = render(reminder_text(role, "Nộp hồ sơ", None, today + timedelta(days=days), today, True))
+    assert form in text, text
+    assert not any(other in text for other in not_forms), text
+    assert f"{22 + days}/5/2027" in text
+    assert ("/report" in text) == (role != "dept_admin")
+    english = Renderer(build_catalogues("vi"), "en", ZONE)(
+        reminder_text(role, "Send dossiers", None, today + timedelta(days=days), today, True)
+    )
+    assert "Send dossiers" in english and "May 2027" in english

@@ -134,7 +134,9 @@ async def _fire(
         await uow.finish()
     except IntegrityError:
         await uow.abort()
-        log.info("%s: fired by another worker", key)
+        # Another worker fired it first (unique key), or someone left mid-way (/forget):
+        # nothing was written, and the next tick decides again.
+        log.info("%s: not fired this time (a concurrent write)", key)
         return None
     except BaseException:
         await uow.abort()

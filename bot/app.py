@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -41,6 +42,9 @@ from bot.turn import Shared
 from storage.conversation import DatabaseStorage, StagedStorage
 from storage.db import Database
 
+if TYPE_CHECKING:
+    from bot.scheduler import Scheduler
+
 log = logging.getLogger(__name__)
 
 
@@ -53,6 +57,7 @@ class App:
     dispatcher: Dispatcher
     shared: Shared
     flood: FloodMiddleware
+    scheduler: Scheduler | None = None  # started by bot.runtime.prepare
 
     @property
     def outbox(self) -> Outbox:

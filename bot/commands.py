@@ -39,6 +39,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("settings", EVERYONE, T("Language, quiet hours, announcements"), superadmins=False),
+    CommandSpec("deadlines", EVERYONE, T("Upcoming deadlines that concern me")),
+    CommandSpec(
+        "deadline", frozenset({"principal", "dept_admin"}), T("Add a deadline with reminders")
+    ),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
     CommandSpec("forget", EVERYONE, T("Delete my data")),
 )

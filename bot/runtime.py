@@ -17,6 +17,8 @@ from bot.delivery.pace import Limits, Pace
 from bot.delivery.wire import Wire
 from bot.handlers.menus import set_default_menus
 from bot.i18n import Renderer
+from bot.jobs import JobContext
+from bot.scheduler import JOBS, RedisLock, Scheduler
 from bot.services import campaigns
 from bot.settings import LANGUAGES, Settings
 from storage.db import Database
@@ -64,9 +66,19 @@ async def prepare(settings: Settings, bot: Bot, pace: Pace) -> App:
     await set_default_menus(bot, renderers, settings.default_language)
     wire = Wire(bot.token, settings.api_url, connections=app.outbox.in_flight + 4)
     await app.outbox.start(bot, pace, wire)
+    app.scheduler = build_scheduler(app)
+    app.scheduler.start()
     settle_memory()
     log.info("bot @%s ready (database %s)", me.username, database.dialect)
     return app
+
+
+def build_scheduler(app: App) -> Scheduler:
+    """The tick, with a Redis lock when several workers may run (HOCVUSO_REDIS_URL)."""
+    ctx = JobContext(app.shared, app.database, app.clock)
+    if app.settings.redis_url:
+        return Scheduler(ctx, JOBS, lock=RedisLock(app.settings.redis_url))
+    return Scheduler(ctx, JOBS)
 
 
 def settle_memory() -> None:
@@ -102,6 +114,10 @@ async def upgrade_in_child(settings: Settings) -> None:
 
 
 async def shutdown(app: App) -> None:
+    if app.scheduler is not None:
+        await app.scheduler.stop()
+        if isinstance(app.scheduler.lock, RedisLock):
+            await app.scheduler.lock.close()
     await app.outbox.stop()
     await app.storage.close()
     await app.database.dispose()

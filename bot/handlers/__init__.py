@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.flows.deadline import DEADLINE
 from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
@@ -19,6 +20,7 @@ from bot.flows.settings import SETTINGS
 from bot.handlers import (
     class_view,
     common,
+    deadlines,
     errors,
     fallback,
     flow,
@@ -44,6 +46,7 @@ def get_routers() -> list[Router]:
         review,
         class_view,
         invite,
+        deadlines,
         flow,
         fallback,
     )
@@ -60,5 +63,6 @@ def build_flows() -> FlowRegistry:
             (INVITE, invite.finish_invite),
             (FORGET, privacy.finish_forget),
             (SETTINGS, settings.finish_settings),
+            (DEADLINE, deadlines.finish_deadline),
         )
     )

@@ -1,0 +1,268 @@
+"""Scheduled jobs: deadline reminders and the pack's yearly announcements.
+
+Each is a `bot.jobs.Job`. It works out from the pack and the database what is due at
+`now`, leaves out what has fired already (table `firings`), and fires each remaining
+item in a transaction of its own: the firing row first (its unique key makes a second
+worker's attempt fail and roll back), then one outbox row per recipient, rendered once
+per (language, role). An item that fails is logged by key and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+
+from bot.campaign.pack import Announcement, CampaignPack
+from bot.delivery.outbox import Outgoing
+from bot.jobs import JobContext
+from bot.services import deadlines
+from bot.services.deadlines import DueReminder, at_local, wording_role
+from bot.services.reports import REPORTING_ROLES
+from bot.text import Joined, Plain, T, Text
+from storage import deadlines as rows
+from storage import firings
+from storage.db import UnitOfWork
+from storage.deadlines import Recipient
+
+log = logging.getLogger("hocvuso.scheduler")
+
+ANNOUNCE_LATE_DAYS = 3  # an announcement more than this late is stale: skipped
+
+DUE_TODAY = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due today, {day}."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due today, {day}."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due today, {day}."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due today, {day}."),
+}
+DUE_TOMORROW = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due tomorrow, {day}."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due tomorrow, {day}."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due tomorrow, {day}."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due tomorrow, {day}."),
+}
+DUE_IN = {
+    "parent": T("⏰ Dear parent, a reminder: “{title}” is due on {day}, in {days} days."),
+    "student": T("⏰ Hello! A reminder for you: “{title}” is due on {day}, in {days} days."),
+    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due on {day}, in {days} days."),
+    "dept_admin": T("⏰ A reminder for your office: “{title}” is due on {day}, in {days} days."),
+}
+REPORT_HINT = {
+    "parent": T("Once you have done it, please report it with /report so the school counts it."),
+    "student": T("Once you have done it, report it with /report so the school counts it."),
+    "staff": T("Once you have done it, please report it with /report so that it counts."),
+}
+ANNOUNCEMENT = T("📢 Announcement from the school")
+
+
+def _wording(role: str) -> str:
+    return "staff" if role == "principal" else role
+
+
+def reminder_text(
+    role: str, title: str, description: str | None, due: date, today: date, completes: bool
+) -> Text:
+    key = _wording(role)
+    days = (due - today).days
+    if days <= 0:
+        line = DUE_TODAY[key]
+    elif days == 1:
+        line = DUE_TOMORROW[key]
+    else:
+        line = DUE_IN[key]
+    parts: list[Text] = [T(line.msgid, title=Plain(title), day=due, days=days)]
+    if description:
+        parts.append(Plain(description))
+    if completes and role in REPORTING_ROLES:
+        parts.append(REPORT_HINT[key])
+    return Joined(tuple(parts))
+
+
+@dataclass
+class Fired:
+    queued: int = 0
+    skipped: int = 0
+
+
+Compose = Callable[[str, str], str]  # (language, role) -> the rendered text
+
+
+async def _fire(
+    ctx: JobContext,
+    key: str,
+    now: datetime,
+    source: str,
+    find: Callable[[UnitOfWork], Awaitable[list[Recipient]]],
+    compose: Compose,
+    *,
+    announcement: bool,
+) -> Fired | None:
+    """One item in one transaction. None: another worker fired it first."""
+    uow = ctx.database.unit_of_work()
+    try:
+        if await firings.fired(uow.session, [key]):
+            await uow.abort()
+            return None
+        await firings.claim(uow.session, key, now)
+        fired = Fired()
+        texts: dict[tuple[str, str], str] = {}
+        messages: list[Outgoing] = []
+        for person in await find(uow):
+            if person.status != "active" or (announcement and not person.announcements):
+                fired.skipped += 1
+                continue
+            role = next(iter(sorted(person.roles)))
+            wording = (person.language, role)
+            text = texts.get(wording)
+            if text is None:
+                text = texts[wording] = compose(*wording)
+            messages.append(
+                Outgoing(
+                    chat_id=person.tg_user_id,
+                    text=text,
+                    source=source,
+                    person_id=person.person_id,
+                    quiet_hours=person.quiet_hours,
+                )
+            )
+        await ctx.outbox.post(uow, messages)
+        fired.queued = len(messages)
+        await firings.set_recipients(uow.session, key, fired.queued)
+        await uow.finish()
+    except IntegrityError:
+        await uow.abort()
+        # Another worker fired it first (unique key), or someone left mid-way (/forget):
+        # nothing was written, and the next tick decides again.
+        log.info("%s: not fired this time (a concurrent write)", key)
+        return None
+    except BaseException:
+        await uow.abort()
+        raise
+    log.info("%s: queued %d, skipped %d", key, fired.queued, fired.skipped)
+    return fired
+
+
+def _concerned(people: list[Recipient], audience: tuple[str, ...]) -> list[Recipient]:
+    """Each person once, under the one role their message is worded for."""
+    return [
+        Recipient(
+            p.person_id,
+            p.tg_user_id,
+            p.language,
+            p.quiet_hours,
+            p.status,
+            p.announcements,
+            frozenset({wording_role(p.roles, audience)}),
+        )
+        for p in people
+    ]
+
+
+async def remind(ctx: JobContext, now: datetime) -> int:
+    """Deadline reminders due at `now`, pack and school ones; returns how many fired."""
+    zone = ctx.clock.zone
+    local_now = now.astimezone(zone)
+    uow = ctx.database.unit_of_work()
+    try:
+        campaign_id, pack = await ctx.shared.campaign.get(uow)
+        due = deadlines.pack_reminders(pack, local_now, zone)
+        due += await deadlines.school_reminders(uow, local_now, zone)
+        done = await firings.fired(uow.reads, [item.key for item in due])
+    finally:
+        await uow.abort()
+    count = 0
+    for item in due:
+        if item.key in done:
+            continue
+        try:
+            fired = await _fire_reminder(ctx, campaign_id, item, now)
+        except Exception:
+            log.exception("%s: reminder failed", item.key)
+            continue
+        count += fired is not None
+    return count
+
+
+async def _fire_reminder(
+    ctx: JobContext, campaign_id: int, item: DueReminder, now: datetime
+) -> Fired | None:
+    today = now.astimezone(ctx.clock.zone).date()
+
+    def compose(language: str, role: str) -> str:
+        description = item.description.get(language) if item.description else None
+        text = reminder_text(
+            role, item.title_in(language), description, item.due, today, item.completes is not None
+        )
+        return ctx.renderer(language)(text)
+
+    async def find(uow: UnitOfWork) -> list[Recipient]:
+        if item.source == "school" and await rows.get(uow.session, int(item.item)) is None:
+            return []  # cancelled since the tick began
+        people = await rows.audience(
+            uow.session,
+            item.audience,
+            path=item.path,
+            campaign_id=campaign_id,
+            missing=item.completes,
+        )
+        return _concerned(people, item.audience)
+
+    return await _fire(ctx, item.key, now, "reminder", find, compose, announcement=False)
+
+
+def announcement_key(announcement_id: str, day: date) -> str:
+    return f"announcement:{announcement_id}:{day.year}"
+
+
+def due_announcements(pack: CampaignPack, local_now: datetime) -> list[tuple[Announcement, date]]:
+    """Announcements whose hour has come, with their day, leaving out stale ones."""
+    today = local_now.date()
+    first = max(today - timedelta(days=ANNOUNCE_LATE_DAYS), pack.period_start)
+    return [
+        (announcement, day)
+        for announcement in pack.announcements
+        for day in announcement.occurrences(first, min(today, pack.period_end))
+        if at_local(day, local_now.tzinfo) <= local_now  # type: ignore[arg-type]
+    ]
+
+
+async def announce(ctx: JobContext, now: datetime) -> int:
+    """The pack's yearly announcements due at `now`; returns how many fired."""
+    local_now = now.astimezone(ctx.clock.zone)
+    uow = ctx.database.unit_of_work()
+    try:
+        _, pack = await ctx.shared.campaign.get(uow)
+        due = due_announcements(pack, local_now)
+        done = await firings.fired(uow.reads, [announcement_key(a.id, d) for a, d in due])
+    finally:
+        await uow.abort()
+    count = 0
+    for announcement, day in due:
+        key = announcement_key(announcement.id, day)
+        if key in done:
+            continue
+        try:
+            fired = await _announce(ctx, key, announcement, now)
+        except Exception:
+            log.exception("%s: announcement failed", key)
+            continue
+        count += fired is not None
+    return count
+
+
+async def _announce(
+    ctx: JobContext, key: str, announcement: Announcement, now: datetime
+) -> Fired | None:
+    audience = tuple(announcement.audience)
+
+    def compose(language: str, _role: str) -> str:
+        body = Plain(announcement.text.get(language))
+        return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
+
+    async def find(uow: UnitOfWork) -> list[Recipient]:
+        return _concerned(await rows.audience(uow.session, audience), audience)
+
+    return await _fire(ctx, key, now, "announcement", find, compose, announcement=True)

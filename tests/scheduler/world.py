@@ -1,0 +1,110 @@
+"""A small world for scheduler tests: two schools under one province, people by role.
+
+province (dept_admin D)
+└── district
+    ├── school A: principal PA (reported school_4725_level2, approved), staff SA1 (vi),
+    │   SA2 (en, also parent in 10A1); class 10A1: parents P1 (vi), P2 (en, opted out of
+    │   announcements), P3 (unreachable), student ST1
+    └── school B: principal PB (nothing reported), staff SB1; class 6A: parent P4
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.app import App, build_app
+from bot.clock import FixedClock
+from bot.jobs import JobContext
+from bot.scheduler import Scheduler
+from bot.services import campaigns
+from bot.settings import Settings
+from storage import campaigns as campaign_rows
+from storage import migrate, org_units
+from storage.db import Database
+from storage.models import Membership, OrgUnit, Person, Report
+
+PROVINCE = [("province", "Bắc Ninh")]
+DISTRICT = [*PROVINCE, ("district", "Từ Sơn")]
+SCHOOL_A = [*DISTRICT, ("school", "THPT A")]
+SCHOOL_B = [*DISTRICT, ("school", "THCS B")]
+
+# name: (tg id, language, status, announcements, [(org chain, role)])
+PEOPLE: dict[str, tuple[int, str, str, bool, list[tuple[list[tuple[str, str]], str]]]] = {
+    "D": (100, "vi", "active", True, [(PROVINCE, "dept_admin")]),
+    "PA": (101, "vi", "active", True, [(SCHOOL_A, "principal")]),
+    "SA1": (102, "vi", "active", True, [(SCHOOL_A, "staff")]),
+    "SA2": (
+        103,
+        "en",
+        "active",
+        True,
+        [(SCHOOL_A, "staff"), ([*SCHOOL_A, ("class", "10A1")], "parent")],
+    ),
+    "P1": (104, "vi", "active", True, [([*SCHOOL_A, ("class", "10A1")], "parent")]),
+    "P2": (105, "en", "active", False, [([*SCHOOL_A, ("class", "10A1")], "parent")]),
+    "P3": (106, "vi", "unreachable", True, [([*SCHOOL_A, ("class", "10A1")], "parent")]),
+    "ST1": (107, "vi", "active", True, [([*SCHOOL_A, ("class", "10A1")], "student")]),
+    "PB": (108, "vi", "active", True, [(SCHOOL_B, "principal")]),
+    "SB1": (109, "vi", "active", True, [(SCHOOL_B, "staff")]),
+    "P4": (110, "vi", "active", True, [([*SCHOOL_B, ("class", "6A")], "parent")]),
+}
+
+
+@dataclass
+class World:
+    ids: dict[str, int]  # name -> person id
+    orgs: dict[str, OrgUnit]
+
+    def name_of(self, person_id: int) -> str:
+        return next(name for name, pid in self.ids.items() if pid == person_id)
+
+
+async def build_world(database: Database, now: datetime) -> World:
+    await migrate.upgrade(database)
+    uow = database.unit_of_work()
+    await campaigns.ensure_default(uow, now)
+    await uow.finish()
+    ids: dict[str, int] = {}
+    orgs: dict[str, OrgUnit] = {}
+    async with database.transaction() as session:
+        campaign = await campaign_rows.active(session)
+        assert campaign is not None
+        for name, (tg_id, language, status, announcements, places) in PEOPLE.items():
+            person = Person(
+                tg_user_id=tg_id,
+                display_name=name,
+                language=language,
+                consent_at=now,
+                status=status,
+                created_at=now,
+                announcements=announcements,
+            )
+            session.add(person)
+            await session.flush()
+            ids[name] = person.id
+            for chain, role in places:
+                unit, _ = await org_units.ensure(session, chain, now)
+                orgs[chain[-1][1]] = unit
+                session.add(
+                    Membership(person_id=person.id, org_id=unit.id, role=role, created_at=now)
+                )
+        session.add(
+            Report(
+                person_id=ids["PA"],
+                campaign_id=campaign.id,
+                milestone_key="school_4725_level2",
+                status="approved",
+                reported_at=now,
+            )
+        )
+    return World(ids, orgs)
+
+
+def make_app(url: str, clock: FixedClock) -> App:
+    database = Database(url)
+    return build_app(Settings(database_url=url, bot_token="42:TEST"), database, clock, "bot")
+
+
+def scheduler_for(app: App, clock: FixedClock) -> Scheduler:
+    return Scheduler(JobContext(app.shared, app.database, clock))

@@ -34,6 +34,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "class", frozenset({"staff"}), T("Progress of my class or unit"), superadmins=False
     ),
     CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
+    CommandSpec(
+        "broadcast",
+        frozenset({"principal", "dept_admin"}),
+        T("Send a notice to the school or unit"),
+    ),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
     CommandSpec("forget", EVERYONE, T("Delete my data")),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.flows.broadcast import BROADCAST
 from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
@@ -16,6 +17,7 @@ from bot.flows.onboarding import ONBOARDING
 from bot.flows.report import REPORT
 from bot.flows.review import REJECT
 from bot.handlers import (
+    broadcast,
     class_view,
     common,
     errors,
@@ -32,7 +34,19 @@ from bot.handlers.conversation import FlowRegistry
 
 def get_routers() -> list[Router]:
     """A fresh router per feature (aiogram attaches a router to one parent only)."""
-    features = (errors, start, common, privacy, report, review, class_view, invite, flow, fallback)
+    features = (
+        errors,
+        broadcast,  # first after errors: its outer middleware sees every update
+        start,
+        common,
+        privacy,
+        report,
+        review,
+        class_view,
+        invite,
+        flow,
+        fallback,
+    )
     return [feature.router() for feature in features]
 
 
@@ -45,5 +59,6 @@ def build_flows() -> FlowRegistry:
             (REJECT, review.finish_reject),
             (INVITE, invite.finish_invite),
             (FORGET, privacy.finish_forget),
+            (BROADCAST, broadcast.finish_broadcast),
         )
     )

@@ -58,3 +58,19 @@ class AgainCallback(CallbackData, prefix="ra"):
 
     v: int
     m: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+
+
+class AckCallback(CallbackData, prefix="ak"):
+    """ "I have read this" under broadcast `b`."""
+
+    v: int
+    b: DB_ID
+
+
+class BroadcastCallback(CallbackData, prefix="bc"):
+    """A sender's action on broadcast `id`: cancel (a scheduled one), results, unread (who
+    has not read it yet)."""
+
+    v: int
+    id: DB_ID
+    a: Literal["cancel", "results", "unread"]

@@ -300,6 +300,21 @@ CANCEL_OUTCOMES = {
 }
 
 
+def unread_text(names: list[str], room: int = 3800) -> Joined:
+    """The names, one a line, as many as fit in one message; then how many more."""
+    lines: list[str] = []
+    used = 0
+    for name in names:
+        used += len(name) + 3
+        if used > room:
+            break
+        lines.append(f"• {name}")
+    parts: list[Any] = [T("Not read yet ({count}):", count=len(names)), Plain("\n".join(lines))]
+    if len(lines) < len(names):
+        parts.append(T("…and {count} more.", count=len(names) - len(lines)))
+    return Joined(tuple(parts), sep="\n")
+
+
 async def act(query: CallbackQuery, callback_data: BroadcastCallback, turn: Turn) -> None:
     card = pressed_message(query)
     if callback_data.a == "cancel":
@@ -312,7 +327,9 @@ async def act(query: CallbackQuery, callback_data: BroadcastCallback, turn: Turn
             turn.replies.card(turn.chat_id, card, answer)
         return
     if callback_data.a == "unread":
-        names = await service.not_read(turn.uow, callback_data.id, turn.person, turn.superadmin)
+        names = await service.not_read(
+            turn.uow, callback_data.id, turn.person, turn.superadmin, limit=5000
+        )
         if names is None:
             turn.replies.toast(query.id, turn.render(CANCEL_OUTCOMES["not_allowed"]), alert=True)
             return
@@ -320,15 +337,7 @@ async def act(query: CallbackQuery, callback_data: BroadcastCallback, turn: Turn
         if not names:
             turn.say(T("Everyone it reached has read it."))
             return
-        turn.say(
-            Joined(
-                (
-                    T("Not read yet ({count}):", count=len(names)),
-                    Plain("\n".join(f"• {name}" for name in names)),
-                ),
-                sep="\n",
-            )
-        )
+        turn.say(unread_text(names))
         return
     broadcast = await store.get(turn.uow.reads, callback_data.id)
     if broadcast is None or (

@@ -50,7 +50,7 @@ from bot.text import Plain, T, Text
 
 LABEL_LIMIT = 60
 MAX_AHEAD = timedelta(days=366)
-WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})(?:[:hH.](\d{2}))?\s*$")
+WHEN = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s+(\d{1,2})(?:\s*[:hH.]\s*(\d{2})?)?\s*$")
 
 AUDIENCES = {
     "everyone": T("👥 Everyone"),

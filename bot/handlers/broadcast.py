@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Bot, Dispatcher, F, Router
 from aiogram.filters import Command
 from aiogram.types import (
     CallbackQuery,
@@ -35,7 +35,7 @@ from bot.services import broadcasts as service
 from bot.services.broadcasts import Draft
 from bot.settings import LANGUAGES
 from bot.text import Joined, Plain, T
-from bot.turn import Turn
+from bot.turn import Shared, Turn
 from storage import broadcasts as store
 
 SENDERS = RoleFilter(*service.SENDER_ROLES)
@@ -61,12 +61,23 @@ SNIPPET = 80
 
 def router() -> Router:
     routes = Router(name="broadcast")
+    routes.startup.register(_attach_at_startup)
     routes.message.outer_middleware(_attach_progress)
     routes.callback_query.outer_middleware(_attach_progress)
     routes.message.register(open_broadcast, Command("broadcast"), SENDERS)
     routes.callback_query.register(acknowledge, AckCallback.filter(F.v == VERSION))
     routes.callback_query.register(act, BroadcastCallback.filter(F.v == VERSION), SENDERS)
     return routes
+
+
+async def _attach_at_startup(bot: Bot, dispatcher: Dispatcher) -> None:
+    """At start (polling or webhook), so that broadcasts a restart left sending, and
+    scheduled ones fired before anyone writes, still get their progress message edited."""
+    for middleware in dispatcher.update.outer_middleware:
+        shared = getattr(middleware, "shared", None)
+        if isinstance(shared, Shared):
+            delivery.attach(shared, bot)
+            return
 
 
 async def _attach_progress(

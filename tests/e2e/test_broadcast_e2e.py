@@ -12,6 +12,7 @@ recipients press "Đã đọc", one of them twice, and /broadcast's results say 
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -121,6 +122,16 @@ async def test_principal_broadcasts_to_200_with_acknowledgement(school: School) 
     assert edits[-1]["text"] == final
     assert any("Đang gửi thông báo" in c["text"] for c in edits), edits
     assert not api.limit_refusals(), api.limit_refusals()[:3]
+    times = [
+        a.at
+        for a in api.attempts
+        if a.method.lower() == "editmessagetext"
+        and a.chat_id == principal.id
+        and done["message_id"] in a.message_ids
+    ]
+    assert len(times) == len(edits), (times, len(edits))
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert all(gap >= 2.5 for gap in gaps), gaps  # about one edit every 3 s at most
 
     # Each reachable recipient got the notice once, with the button, worded for their role.
     got = {}

@@ -222,6 +222,17 @@ async def test_empty_audience_and_forged_scope(harness: Harness) -> None:
     shown = "\n".join(h.session.texts(officer.id)[-2:])
     assert "không có gì thay đổi" in shown and "THCS Khác" not in shown
     assert not any("☑️" in label for label, _ in h.buttons(officer))  # nothing was chosen
+    # The school that is theirs goes through, worded for each reader.
+    await h.press(officer, h.button(officer, "THPT Lý Thái Tổ"))
+    await h.press(officer, h.button(officer, "Xong"))
+    await h.say(officer, "Kiểm tra chuyển đổi số ngày 20/9")
+    for label in ("Bỏ qua", "Bỏ qua", "Không", "Không"):
+        await h.press(officer, h.button(officer, label))
+    assert "đến 5 người" in h.last_text(officer)
+    await h.press(officer, h.button(officer, "Gửi ngay"))
+    assert h.last_text(p["principal"]).startswith("📢 Thông báo của Từ Sơn gửi quý Thầy/Cô")
+    assert h.last_text(p["lan"]).startswith("📢 Thông báo của Từ Sơn gửi Quý phụ huynh")
+    assert h.last_text(p["mary"]).startswith("📢 Notice from Từ Sơn to parents")
     # The service refuses too, whatever a button says.
     uow = h.app.database.unit_of_work()
     view = await load_view(uow, officer.id)

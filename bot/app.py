@@ -27,8 +27,10 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 
 from bot.background import Background
 from bot.clock import Clock
+from bot.delivery import broadcasts
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import Limits, Pace
+from bot.delivery.wire import Wire
 from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import CommitMiddleware, UnitOfWorkMiddleware
@@ -71,6 +73,15 @@ class App:
     def directory(self) -> Directory:
         return self.shared.directory
 
+    async def start_sending(self, bot: Bot, pace: Pace | None, wire: Wire | None = None) -> None:
+        """The outbox's sender, and the broadcasts' progress messages edited as it goes
+        (picking up broadcasts a restart left in the middle)."""
+        await self.outbox.start(bot, pace, wire)
+        broadcasts.attach(self.shared, bot)
+
+    async def stop_sending(self) -> None:
+        await stop_sending(self.shared)
+
     async def preload(self) -> None:
         """With one worker (no Redis), learn the ids of known people once at start, so that
         a stranger's first message needs no query."""
@@ -80,6 +91,14 @@ class App:
         finally:
             await uow.abort()
         log.info("preloaded %d people", people)
+
+
+async def stop_sending(shared: Shared) -> None:
+    """The progress edits, then the sender: what is in flight finishes and is recorded."""
+    reporter = broadcasts.reporter(shared)
+    if reporter is not None:
+        await reporter.stop()
+    await shared.outbox.stop()
 
 
 def make_bot(settings: Settings, token: str | None = None, pace: Pace | None = None) -> Bot:
@@ -158,7 +177,7 @@ def build_app(
         if not await units_of_work.drained(timeout=15.0):
             log.warning("shutdown: updates still running after 15 s")
         await shared.background.drain()
-        await shared.outbox.stop()
+        await stop_sending(shared)
 
     storage.before_close = let_updates_finish
     return App(settings, database, clock, storage, dispatcher, shared, flood)

@@ -37,6 +37,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         superadmins=False,
     ),
     CommandSpec("review", frozenset({"principal"}), T("Evidence waiting for verification")),
+    CommandSpec(
+        "broadcast",
+        frozenset({"principal", "dept_admin"}),
+        T("Send a notice to the school or unit"),
+    ),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("settings", EVERYONE, T("Language, quiet hours, announcements"), superadmins=False),
     CommandSpec("deadlines", EVERYONE, T("Upcoming deadlines that concern me")),

@@ -65,7 +65,7 @@ async def prepare(settings: Settings, bot: Bot, pace: Pace) -> App:
     renderers = {lang: Renderer(app.catalogues, lang, settings.zone) for lang in LANGUAGES}
     await set_default_menus(bot, renderers, settings.default_language)
     wire = Wire(bot.token, settings.api_url, connections=app.outbox.in_flight + 4)
-    await app.outbox.start(bot, pace, wire)
+    await app.start_sending(bot, pace, wire)
     app.scheduler = build_scheduler(app)
     app.scheduler.start()
     settle_memory()
@@ -118,7 +118,7 @@ async def shutdown(app: App) -> None:
         await app.scheduler.stop()
         if isinstance(app.scheduler.lock, RedisLock):
             await app.scheduler.lock.close()
-    await app.outbox.stop()
+    await app.stop_sending()
     await app.storage.close()
     await app.database.dispose()
 

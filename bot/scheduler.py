@@ -24,6 +24,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.delivery import broadcasts
 from bot.jobs import Job, JobContext
 from bot.services import reminders
 
@@ -32,6 +33,7 @@ log = logging.getLogger("hocvuso.scheduler")
 TICK_SECONDS = 30.0
 
 JOBS: tuple[Job, ...] = (
+    broadcasts.fire_due,
     reminders.remind,
     reminders.announce,
 )

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    Acknowledgement,
     AuditEntry,
     ConversationState,
     Invite,
@@ -144,6 +145,8 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
     )
     # Messages still queued for them name them and speak to them: none will be sent.
     await session.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person_id))
+    # Which notices they read is about them too; the broadcasts' read counts drop them.
+    await session.execute(delete(Acknowledgement).where(Acknowledgement.person_id == person_id))
     await session.execute(delete(ConversationState).where(ConversationState.user_id == tg_user_id))
     # Evidence and captions may show the person; the milestone and its status stay, unnamed.
     await session.execute(

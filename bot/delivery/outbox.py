@@ -176,7 +176,10 @@ class Outbox:
         )
 
     async def stop(self, timeout: float = 10.0) -> None:
-        """Stop claiming, let sends in flight finish (up to `timeout`), record them."""
+        """Stop claiming, let sends in flight finish (up to `timeout`), record them.
+
+        Nothing is cancelled in the middle of a transaction: a task cancelled while
+        SQLite works for it leaves that connection's lock behind."""
         self._stopping = True
         self.wake()
         if self._runner is not None:
@@ -185,8 +188,8 @@ class Outbox:
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
         if self._flusher is not None:
+            await asyncio.wait({self._flusher}, timeout=timeout)
             self._flusher.cancel()
-            await asyncio.gather(self._flusher, return_exceptions=True)
         await self._flush()
         if self._wire is not None:
             await self._wire.close()
@@ -354,7 +357,7 @@ class Outbox:
     # Recording ----------------------------------------------------------------
 
     async def _flush_loop(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.flush_every)
             try:
                 await self._flush()

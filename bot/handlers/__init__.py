@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.flows.broadcast import BROADCAST
 from bot.flows.deadline import DEADLINE
 from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
@@ -18,6 +19,7 @@ from bot.flows.report import REPORT
 from bot.flows.review import REJECT
 from bot.flows.settings import SETTINGS
 from bot.handlers import (
+    broadcast,
     class_view,
     common,
     deadlines,
@@ -47,6 +49,7 @@ def get_routers() -> list[Router]:
         class_view,
         invite,
         deadlines,
+        broadcast,
         flow,
         fallback,
     )
@@ -64,5 +67,6 @@ def build_flows() -> FlowRegistry:
             (FORGET, privacy.finish_forget),
             (SETTINGS, settings.finish_settings),
             (DEADLINE, deadlines.finish_deadline),
+            (BROADCAST, broadcast.finish_broadcast),
         )
     )

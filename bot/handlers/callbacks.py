@@ -69,3 +69,19 @@ class NudgeCallback(CallbackData, prefix="nu"):
     o: DB_ID
     m: Annotated[str, Field(pattern=r"^[a-z0-9_]{0,32}$")]
     a: Literal["list", "ask", "go", "no"]
+
+
+class AckCallback(CallbackData, prefix="ak"):
+    """ "I have read this" under broadcast `b`."""
+
+    v: int
+    b: DB_ID
+
+
+class BroadcastCallback(CallbackData, prefix="bc"):
+    """A sender's action on broadcast `id`: cancel (a scheduled one), results, unread (who
+    has not read it yet)."""
+
+    v: int
+    id: DB_ID
+    a: Literal["cancel", "results", "unread"]

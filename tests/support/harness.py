@@ -71,11 +71,11 @@ class Harness:
         bot = Bot("42:TEST", session=session)
         app = build_app(config, database, clock, BOT_USER.username or "")
         await app.preload()
-        await app.outbox.start(bot, pace)
+        await app.start_sending(bot, pace)
         return cls(app, bot, session, clock)
 
     async def close(self) -> None:
-        await self.app.outbox.stop()
+        await self.app.stop_sending()
         await self.app.storage.close()
         await self.app.database.dispose()
 

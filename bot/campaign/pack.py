@@ -184,17 +184,35 @@ class Deadline(_Model):
         return yearly_dates(self.yearly, after, until)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
 class Announcement(_Model):
-    """A notice sent every year on the same day."""
+    """A notice sent again and again: every year on a day (`yearly: DD/MM`), every month
+    on a day (`monthly: 1..28`) or every week on a day (`weekly: monday..sunday`)."""
 
     id: Slug
     audience: Roles
     text: LocalText
-    yearly: Yearly
+    yearly: Yearly | None = None
+    monthly: Annotated[int, Field(ge=1, le=28)] | None = None
+    weekly: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _one_rhythm(self) -> Announcement:
+        given = [v for v in (self.yearly, self.monthly, self.weekly) if v is not None]
+        if len(given) != 1:
+            raise fail("rhythm", "needs exactly one of 'yearly', 'monthly' or 'weekly'")
+        return self
 
     def occurrences(self, after: dt.date, until: dt.date) -> list[dt.date]:
         """Send dates from `after` to `until`, both inclusive."""
-        return yearly_dates(self.yearly, after, until)
+        if self.yearly is not None:
+            return yearly_dates(self.yearly, after, until)
+        days = (after + dt.timedelta(days=n) for n in range((until - after).days + 1))
+        if self.monthly is not None:
+            return [d for d in days if d.day == self.monthly]
+        return [d for d in days if d.weekday() == WEEKDAYS.index(str(self.weekly))]
 
 
 class CampaignPack(_Model):
@@ -245,5 +263,5 @@ class CampaignPack(_Model):
         return [d for d in self.deadlines if role in d.audience]
 
     def announcements_for(self, role: str) -> list[Announcement]:
-        """Yearly announcements whose audience includes `role`."""
+        """Recurring announcements whose audience includes `role`."""
         return [a for a in self.announcements if role in a.audience]

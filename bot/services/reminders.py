@@ -213,35 +213,41 @@ async def _fire_reminder(
     return await _fire(ctx, item.key, now, "reminder", find, compose, announcement=False)
 
 
-def announcement_key(announcement_id: str, day: date) -> str:
-    return f"announcement:{announcement_id}:{day.year}"
+def announcement_key(announcement: Announcement, day: date) -> str:
+    """Yearly ones by year (`announcement:tet_fraud_warning:2027`), the others by day."""
+    when = str(day.year) if announcement.yearly is not None else day.isoformat()
+    return f"announcement:{announcement.id}:{when}"
 
 
 def due_announcements(pack: CampaignPack, local_now: datetime) -> list[tuple[Announcement, date]]:
     """Announcements whose hour has come, with their day, leaving out stale ones."""
     today = local_now.date()
     first = max(today - timedelta(days=ANNOUNCE_LATE_DAYS), pack.period_start)
-    return [
-        (announcement, day)
-        for announcement in pack.announcements
-        for day in announcement.occurrences(first, min(today, pack.period_end))
-        if at_local(day, local_now.tzinfo) <= local_now  # type: ignore[arg-type]
-    ]
+    due = []
+    for announcement in pack.announcements:
+        days = [
+            day
+            for day in announcement.occurrences(first, min(today, pack.period_end))
+            if at_local(day, local_now.tzinfo) <= local_now  # type: ignore[arg-type]
+        ]
+        if days:  # a weekly one missed twice goes out once, for the latest week
+            due.append((announcement, days[-1]))
+    return due
 
 
 async def announce(ctx: JobContext, now: datetime) -> int:
-    """The pack's yearly announcements due at `now`; returns how many fired."""
+    """The pack's recurring announcements due at `now`; returns how many fired."""
     local_now = now.astimezone(ctx.clock.zone)
     uow = ctx.database.unit_of_work()
     try:
         _, pack = await ctx.shared.campaign.get(uow)
         due = due_announcements(pack, local_now)
-        done = await firings.fired(uow.reads, [announcement_key(a.id, d) for a, d in due])
+        done = await firings.fired(uow.reads, [announcement_key(a, d) for a, d in due])
     finally:
         await uow.abort()
     count = 0
     for announcement, day in due:
-        key = announcement_key(announcement.id, day)
+        key = announcement_key(announcement, day)
         if key in done:
             continue
         try:

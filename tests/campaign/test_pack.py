@@ -17,7 +17,7 @@ from bot.campaign.loader import (
     load_pack,
     parse_pack,
 )
-from bot.campaign.pack import DOMAINS, CampaignPack, Deadline, LocalText
+from bot.campaign.pack import DOMAINS, Announcement, CampaignPack, Deadline, LocalText
 from bot.errors import HocvusoError
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
@@ -290,3 +290,18 @@ def test_json_round_trip(pack: CampaignPack) -> None:
     """Packs are stored as JSON: dates come back as ISO strings."""
     assert CampaignPack.model_validate(pack.model_dump(mode="json")) == pack
     assert CampaignPack.model_validate_json(pack.model_dump_json()) == pack
+
+
+def test_weekly_and_monthly_announcement_occurrences() -> None:
+    text = {"vi": "Mẹo", "en": "Tip"}
+    weekly = Announcement(id="tip", audience=["parent"], text=text, weekly="monday")
+    monthly = Announcement(id="news", audience=["parent"], text=text, monthly=5)
+    december = (dt.date(2026, 12, 1), dt.date(2026, 12, 31))
+    assert weekly.occurrences(*december) == [dt.date(2026, 12, d) for d in (7, 14, 21, 28)]
+    assert monthly.occurrences(dt.date(2026, 11, 6), dt.date(2027, 2, 5)) == [
+        dt.date(2026, 12, 5),
+        dt.date(2027, 1, 5),
+        dt.date(2027, 2, 5),
+    ]
+    with pytest.raises(ValidationError):
+        Announcement(id="x", audience=["parent"], text=text)  # no rhythm at all

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,12 +38,13 @@ class SchoolDeadlineRow:
     completes: str | None
 
 
-def _row(deadline: SchoolDeadline, unit: OrgUnit) -> SchoolDeadlineRow:
+def _row(deadline: Any, org_path: str, org_name: str) -> SchoolDeadlineRow:
+    """From a `SchoolDeadline`, or a result row with the same columns."""
     return SchoolDeadlineRow(
         id=deadline.id,
         org_id=deadline.org_id,
-        org_path=unit.path,
-        org_name=unit.name,
+        org_path=org_path,
+        org_name=org_name,
         title=deadline.title,
         audience=tuple(r for r in deadline.audience.split(",") if r),
         due_date=deadline.due_date,
@@ -75,20 +77,7 @@ _BETWEEN = (
 async def between(session: AsyncSession, first: date, last: date) -> list[SchoolDeadlineRow]:
     """Deadlines not cancelled and due from `first` to `last`, both inclusive."""
     result = await session.execute(_BETWEEN, {"first": first, "last": last})
-    return [
-        SchoolDeadlineRow(
-            id=row.id,
-            org_id=row.org_id,
-            org_path=row.path,
-            org_name=row.org_name,
-            title=row.title,
-            audience=tuple(r for r in row.audience.split(",") if r),
-            due_date=row.due_date,
-            remind_days_before=tuple(int(n) for n in row.remind_days_before.split(",") if n),
-            completes=row.completes,
-        )
-        for row in result
-    ]
+    return [_row(row, row.path, row.org_name) for row in result]
 
 
 async def of_orgs(
@@ -100,12 +89,12 @@ async def of_orgs(
     query = _active().where(SchoolDeadline.org_id.in_(list(org_ids)))
     query = query.where(SchoolDeadline.due_date >= first)
     query = query.order_by(SchoolDeadline.due_date, SchoolDeadline.id).limit(limit)
-    return [_row(d, u) for d, u in (await session.execute(query)).all()]
+    return [_row(d, u.path, u.name) for d, u in (await session.execute(query)).all()]
 
 
 async def get(session: AsyncSession, deadline_id: int) -> SchoolDeadlineRow | None:
     found = (await session.execute(_active().where(SchoolDeadline.id == deadline_id))).first()
-    return _row(*found) if found else None
+    return _row(found[0], found[1].path, found[1].name) if found else None
 
 
 async def add(

@@ -13,7 +13,6 @@ public client: JSON in, JSON out. Its pace is the same `Pace` as the replies'
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +45,6 @@ class Wire:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._connections),
                 timeout=aiohttp.ClientTimeout(total=30),
-                json_serialize=json.dumps,
             )
         return self._session
 

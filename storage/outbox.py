@@ -207,16 +207,6 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return result.scalar_one_or_none()
 
 
-async def counts(session: AsyncSession, broadcast_id: int) -> dict[str, int]:
-    """Rows of one broadcast by status."""
-    result = await session.execute(
-        select(_outbox.c.status, func.count())
-        .where(_outbox.c.broadcast_id == broadcast_id)
-        .group_by(_outbox.c.status)
-    )
-    return {status: int(n) for status, n in result}
-
-
 async def message_id(session: AsyncSession, row_id: int) -> tuple[int, int | None] | None:
     """(chat, Telegram message id) of a sent row, or None if the row is gone."""
     result = await session.execute(

@@ -119,3 +119,16 @@ async def test_three_thousand_recipients_are_queued_quickly(harness: Harness) ->
         assert b is not None and b.progress_outbox_id is not None
         chat, _ = await rows.message_id(session, b.progress_outbox_id) or (0, None)
         assert chat == 500_000
+
+
+async def test_a_broadcast_fires_once_however_often_it_is_fired(harness: Harness) -> None:
+    h = harness
+    school_id, principal = await seeded(h, 4)
+    broadcast_id = await schedule(h, school_id, principal, 0)
+    for attempt in range(2):  # "send" pressed twice, or a tick racing the handler
+        uow = h.app.database.unit_of_work()
+        firing = await delivery.fire(uow, h.app.shared, broadcast_id, h.clock.now())
+        await uow.finish()
+        assert (firing is not None) == (attempt == 0)
+    async with h.app.database.transaction() as session:
+        assert sum((await store.counts(session, broadcast_id)).values()) == 4

@@ -451,3 +451,26 @@ async def test_over_the_wire_through_429s_5xx_and_a_blocked_chat(sqlite_url: str
         assert api.duplicates() == []
         assert box.stats.sent == 29 and box.stats.blocked == 1 and box.stats.failed == 1
         assert bot.session.calls == []  # type: ignore[attr-defined]
+
+
+async def test_a_row_due_later_waits_for_its_time(db: Database) -> None:
+    clock = Now(NOON)
+    box = make(db, clock)
+    await post(box, db, note(1), note(2))
+    async with db.transaction() as s:  # as a retry puts a row back: not before 13:00
+        await s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == 1)
+            .values(not_before=NOON + timedelta(hours=1))
+        )
+    session = Recording()
+    await box.start(Bot("42:TEST", session=session), paced_bot(session))
+    try:
+        assert await box.idle(5)
+        assert session.chats() == [2]
+        clock.at = NOON + timedelta(hours=1)
+        box.wake()
+        assert await box.idle(5)
+    finally:
+        await box.stop()
+    assert sorted(session.chats()) == [1, 2]

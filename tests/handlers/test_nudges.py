@@ -176,3 +176,27 @@ async def test_everyone_reported_nothing_to_send(harness: Harness) -> None:
     await h.press(teacher, nudge(class_id, "go"))
     assert "Không còn ai trong lớp 10A1 cần nhắc" in h.last_text(teacher)
     assert await firings(h) == []
+
+
+async def test_someone_who_blocked_the_bot_and_writes_again_is_reachable(
+    harness: Harness,
+) -> None:
+    h = harness
+    _, class_id = await school(h)
+    parent = Person(951, "Lan")
+    await onboard(h, parent, await h.invite(class_id, "parent"))
+    async with h.app.database.transaction() as session:
+        found = await people.by_tg(session, parent.id)
+        assert found is not None
+        await people.set_status(session, found.id, "unreachable")  # as a 403 leaves them
+    h.app.directory.invalidate(parent.id)
+    await h.say(parent, "/help")
+    async with h.app.database.transaction() as session:
+        found = await people.by_tg(session, parent.id)
+        assert found is not None and found.status == "active"
+    uow = h.app.database.unit_of_work()
+    try:
+        seen = await h.app.directory.get(uow, parent.id)
+    finally:
+        await uow.abort()
+    assert seen is not None and seen.status == "active"

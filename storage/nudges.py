@@ -1,19 +1,14 @@
-"""A class's members as a nudge needs them, and the once-a-day record of each nudge.
-
-The record is a `firings` row keyed `nudge:<org_id>:<milestone>:<YYYY-MM-DD>`, inserted
-in the transaction that queues the messages; the unique key makes a second nudge that
-day (a double press, a colleague at the same moment) insert nothing.
-"""
+"""A class's members as a nudge needs them. The once-a-day record of each nudge is a
+`firings` row keyed `nudge:<org_id>:<milestone>:<YYYY-MM-DD>` (`storage.firings.record`):
+the unique key makes a second nudge that day (a double press, a colleague at the same
+moment) insert nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Firing, Membership, Person, Report
@@ -74,24 +69,3 @@ async def members(
         )
         for person_id, ((tg_user_id, language, status, quiet_hours), held) in found.items()
     ]
-
-
-async def fired(session: AsyncSession, keys: Sequence[str]) -> dict[str, tuple[datetime, int]]:
-    """Which of `keys` have fired: key → (when, how many it reached)."""
-    if not keys:
-        return {}
-    query = select(Firing.key, Firing.fired_at, Firing.recipients).where(Firing.key.in_(keys))
-    return {row.key: (row.fired_at, row.recipients) for row in await session.execute(query)}
-
-
-async def record(session: AsyncSession, key: str, now: datetime, recipients: int) -> bool:
-    """Record a firing; False (and nothing written) when `key` has fired already."""
-    connection = await session.connection()
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    statement = (
-        insert(_firings)
-        .values(key=key, fired_at=now, recipients=recipients)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(_firings.c.id)
-    )
-    return (await session.execute(statement)).first() is not None

@@ -2,7 +2,7 @@
 
 Only a staff member of the class may nudge it, only about a milestone of the campaign
 meant for the members' roles, and at most once per milestone, class and local day: the
-`firings` row (`storage.nudges.record`) is written in the transaction that decides the
+`firings` row (`storage.firings.record`) is written in the transaction that decides the
 nudge, and the caller queues the returned notices in that same transaction. Members
 who blocked the bot or deleted their data are counted, not messaged. No Telegram here:
 the handler under /class and any scheduled job call the same functions.
@@ -17,7 +17,7 @@ from bot.campaign.pack import CampaignPack, Milestone
 from bot.services.notices import Notice
 from bot.services.people import MembershipView, PersonView
 from bot.text import Plain, T, Text
-from storage import nudges
+from storage import firings, nudges
 from storage.db import UnitOfWork
 from storage.nudges import Member
 
@@ -116,7 +116,7 @@ async def options(
     The caller checks the person may nudge the class (`class_of`)."""
     members = await nudges.members(uow.session, campaign_id, org_id, MEMBER_ROLES)
     chosen = _milestones(pack)
-    done = await nudges.fired(uow.session, [key(org_id, m.id, day) for m in chosen])
+    done = await firings.when(uow.session, [key(org_id, m.id, day) for m in chosen])
     found = []
     for milestone in chosen:
         reachable, unreachable = _missing(members, milestone)
@@ -164,16 +164,16 @@ async def nudge(
     if milestone is None:
         return Nudge("unknown")
     fired_key = key(org_id, milestone_id, day)
-    earlier = (await nudges.fired(uow.session, [fired_key])).get(fired_key)
+    earlier = (await firings.when(uow.session, [fired_key])).get(fired_key)
     if earlier is not None:
         return Nudge("already", milestone, fired=Fired(*earlier))
     members = await nudges.members(uow.session, campaign_id, org_id, MEMBER_ROLES)
     reachable, unreachable = _missing(members, milestone)
     if not reachable:
         return Nudge("nobody", milestone, unreachable=unreachable)
-    if not await nudges.record(uow.session, fired_key, now, len(reachable)):
+    if not await firings.record(uow.session, fired_key, now, len(reachable)):
         # Someone else nudged it a moment ago: their row is committed now.
-        again = (await nudges.fired(uow.session, [fired_key])).get(fired_key)
+        again = (await firings.when(uow.session, [fired_key])).get(fired_key)
         return Nudge("already", milestone, fired=Fired(*again) if again else None)
     notices = tuple(
         _notice(member, milestone, place.org_name, person.name, milestone.audience)

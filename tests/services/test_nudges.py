@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.services import campaigns, enrolment, nudges, reports
 from bot.services.campaigns import ActiveCampaign
 from bot.services.people import PersonView, load_view
-from storage import nudges as nudge_rows
-from storage import org_units, people
+from storage import firings, org_units, people
 from storage.db import Database
 
 NOW = datetime(2026, 9, 5, 2, 0, tzinfo=UTC)
@@ -111,7 +110,7 @@ async def test_nudge_once_a_day_to_those_missing(db: Database) -> None:
     uow = db.unit_of_work()
     key = nudges.key(a1, "vneid_level2", DAY)
     assert key == f"nudge:{a1}:vneid_level2:2026-09-05"
-    assert await nudge_rows.record(uow.session, key, NOW, 1) is False  # the unique key holds
+    assert await firings.record(uow.session, key, NOW, 1) is False  # the unique key holds
     found = {o.milestone.id: o for o in await nudges.options(uow, campaign_id, pack, a1, DAY)}
     await uow.abort()
     assert not found["vneid_level2"].open and found["cashless_fees"].open
@@ -129,5 +128,5 @@ async def test_who_may_nudge_what(db: Database) -> None:
     staff_only = await run(db, campaign_id, views["teacher"], a1, milestone="staff_ai_teaching")
     assert staff_only.outcome == "unknown"
     uow = db.unit_of_work()
-    assert await nudge_rows.fired(uow.session, [nudges.key(a1, "vneid_level2", DAY)]) == {}
+    assert await firings.when(uow.session, [nudges.key(a1, "vneid_level2", DAY)]) == {}
     await uow.abort()

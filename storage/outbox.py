@@ -191,20 +191,21 @@ async def requeue(session: AsyncSession, claimed_before: datetime | None = None)
     return int(result.rowcount or 0)
 
 
-async def in_flight(session: AsyncSession) -> int:
-    """Rows claimed and not yet closed."""
-    result = await session.execute(
+async def pending(session: AsyncSession) -> tuple[datetime | None, int]:
+    """(when the earliest queued row may go, rows claimed and not yet closed).
+
+    One statement, so both come from one snapshot: read apart, a row could be
+    claimed, fail and be queued again between them and be seen in neither.
+    """
+    due = select(func.min(_outbox.c.not_before)).where(_outbox.c.status == "queued")
+    sending = (
         select(func.count()).select_from(_outbox).where(_outbox.c.status == "sending")
     )
-    return int(result.scalar_one())
-
-
-async def next_due(session: AsyncSession) -> datetime | None:
-    """When the earliest queued row may go (quiet hours, scheduled)."""
     result = await session.execute(
-        select(func.min(_outbox.c.not_before)).where(_outbox.c.status == "queued")
+        select(due.scalar_subquery().label("due"), sending.scalar_subquery().label("sending"))
     )
-    return result.scalar_one_or_none()
+    found = result.one()
+    return found.due, int(found.sending)
 
 
 async def message_id(session: AsyncSession, row_id: int) -> tuple[int, int | None] | None:

@@ -201,8 +201,7 @@ class Outbox:
         while loop.time() < end:
             if not self._tasks and not self._closed and not self._put_back:
                 async with self.database.transaction() as session:
-                    due = await rows.next_due(session)
-                    sending = await rows.in_flight(session)
+                    due, sending = await rows.pending(session)
                 if sending == 0 and (due is None or due > self.now()):
                     return True
             await asyncio.sleep(0.02)

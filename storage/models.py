@@ -32,6 +32,17 @@ NAMING = {
 }
 
 ORG_KINDS = ("province", "district", "school", "unit", "class")
+# What kind of school a "school" node is (None for other nodes, or not known yet):
+# QĐ 4725 covers general and continuing education, not kindergartens or vocational schools.
+SCHOOL_LEVELS = (
+    "kindergarten",
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "multi_level",
+    "continuing",
+    "vocational",
+)
 ROLES = ("parent", "student", "staff", "principal", "dept_admin")
 PERSON_STATUSES = ("active", "unreachable", "forgotten")
 
@@ -57,6 +68,7 @@ class OrgUnit(Base):
         String(400).with_variant(String(400, collation="C"), "postgresql"), index=True, default=""
     )
     created_at: Mapped[datetime]
+    level: Mapped[str | None] = mapped_column(String(24))  # SCHOOL_LEVELS, schools only
 
 
 class Person(Base):

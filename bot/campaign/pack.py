@@ -53,6 +53,10 @@ __all__ = [
 ]
 
 
+Source = Annotated[str, Field(min_length=1, max_length=300)] | None
+"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it"."""
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
@@ -109,6 +113,7 @@ class Indicator(_Model):
     rule: Literal["all", "any"] = "all"
     target_percent: Percent
     verified_only: bool = True
+    source: Source = None
 
     @field_validator("audience")
     @classmethod
@@ -150,6 +155,7 @@ class Quiz(_Model):
     domain: DomainNo
     pass_percent: Percent = 80.0
     awards: Slug | None = None
+    source: Source = None
     questions: Annotated[list[Question], Field(min_length=1)]
 
 
@@ -164,6 +170,7 @@ class Deadline(_Model):
     yearly: Yearly | None = None
     remind_days_before: Annotated[list[Offset], AfterValidator(unique)] = [7, 1]
     completes: Slug | None = None
+    source: Source = None
 
     @field_validator("remind_days_before")
     @classmethod

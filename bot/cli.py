@@ -2,13 +2,13 @@
 
     hocvuso run | webhook
     hocvuso db upgrade
-    hocvuso org add --kind KIND --name NAME [--parent ORG]
-    hocvuso org import FILE.csv
+    hocvuso org add --kind KIND --name NAME [--parent ORG] [--level LEVEL]
+    hocvuso org import FILE.csv   (columns province,commune,school,unit,class[,level])
     hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--qr FILE]
     hocvuso campaign check FILE.yaml | campaign load FILE.yaml
     hocvuso backup FILE
 
-ORG is a numeric id or a path of names: "Bắc Ninh/Từ Sơn/THPT Lý Thái Tổ/10A1".
+ORG is a numeric id or a path of names: "Bắc Ninh/Phường Từ Sơn/THCS Từ Sơn/6A1".
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from bot.errors import InputRejected
 from bot.settings import Settings
 from storage import migrate
 from storage.db import Database, UnitOfWork, is_sqlite
-from storage.models import ORG_KINDS, ROLES
+from storage.models import ORG_KINDS, ROLES, SCHOOL_LEVELS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -45,10 +45,15 @@ def parser() -> argparse.ArgumentParser:
     org = commands.add_parser("org", help="organisation tree").add_subparsers(
         dest="action", required=True
     )
-    add = org.add_parser("add", help="add a province, district, school, unit or class")
+    add = org.add_parser("add", help="add a province, commune, school, unit or class")
     add.add_argument("--kind", required=True, choices=ORG_KINDS)
     add.add_argument("--name", required=True)
     add.add_argument("--parent", help="parent ORG (id or path of names)")
+    add.add_argument(
+        "--level",
+        choices=SCHOOL_LEVELS,
+        help="a school's level (default: read from its name, e.g. THPT → upper_secondary)",
+    )
     imp = org.add_parser("import", help="import units and classes from a CSV file")
     imp.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="invites").add_subparsers(
@@ -144,10 +149,12 @@ def cmd_org_add(args: argparse.Namespace, settings: Settings) -> int:
             parent = await invites.resolve_org(uow, args.parent)
             if parent is None:
                 raise InputRejected(f"no org matches {args.parent!r}")
-        return await org.add(uow, args.kind, args.name, parent, Clock(settings.zone).now())
+        now = Clock(settings.zone).now()
+        return await org.add(uow, args.kind, args.name, parent, now, args.level)
 
     unit = asyncio.run(in_transaction(settings, work))
-    print(f"{unit.kind} {unit.id}: {unit.name}")
+    level = f" ({unit.level})" if unit.level else ""
+    print(f"{unit.kind} {unit.id}: {unit.name}{level}")
     return 0
 
 
@@ -160,7 +167,10 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
         return await org.import_csv(uow, text, Clock(settings.zone).now())
 
     report = asyncio.run(in_transaction(settings, work))
-    print(f"{report.rows} rows read, {report.created} units created")
+    print(
+        f"{report.rows} rows read, {report.created} units created, "
+        f"{report.levels} school levels set"
+    )
     return 0
 
 

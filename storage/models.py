@@ -31,7 +31,12 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ORG_KINDS = ("province", "district", "school", "unit", "class")
+# The tree since 1/7/2025: province → commune/ward (optional) → school → unit/class; upper-
+# secondary, vocational and continuing-education schools sit directly under the province.
+# "district" is kept only as the intermediate level files made before then still name.
+ORG_KINDS = ("province", "commune", "district", "school", "unit", "class")
+INTERMEDIATE_KINDS = ("commune", "district")  # between a province and its schools
+DEPARTMENT_KINDS = ("province", *INTERMEDIATE_KINDS)  # where a dept_admin's office sits
 # What kind of school a "school" node is (None for other nodes, or not known yet):
 # QĐ 4725 covers general and continuing education, not kindergartens or vocational schools.
 SCHOOL_LEVELS = (
@@ -53,7 +58,8 @@ class Base(DeclarativeBase):
 
 
 class OrgUnit(Base):
-    """A node of the organisation tree: province → district → school → unit/class."""
+    """A node of the organisation tree: province → commune (or legacy district) → school →
+    unit/class; a school may sit directly under its province."""
 
     __tablename__ = "org_units"
     __table_args__ = (UniqueConstraint("parent_id", "kind", "name", name="uq_org_units_sibling"),)

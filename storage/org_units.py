@@ -9,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ORG_KINDS, OrgUnit
 
-# Which kinds may sit under which: a school's units and classes, a district's schools…
+# Which kinds may sit under which: a school's units and classes, a commune's schools…
 PARENT_KINDS = {
     "province": (None,),
-    "district": ("province",),
-    "school": ("district", "province"),
+    "commune": ("province",),
+    "district": ("province",),  # legacy intermediate level, as old files name it
+    "school": ("commune", "district", "province"),
     "unit": ("school",),
     "class": ("school", "unit"),
 }
@@ -48,10 +49,13 @@ async def add(
 
 
 async def ensure(
-    session: AsyncSession, chain: list[tuple[str, str]], now: datetime
+    session: AsyncSession,
+    chain: list[tuple[str, str]],
+    now: datetime,
+    parent: OrgUnit | None = None,
 ) -> tuple[OrgUnit, int]:
-    """Get or create each (kind, name) along the chain; returns the leaf and how many were new."""
-    parent: OrgUnit | None = None
+    """Get or create each (kind, name) along the chain, from `parent` down (the top when
+    None); returns the leaf and how many were new."""
     created = 0
     for kind, name in chain:
         found = await child(session, parent.id if parent else None, kind, name)

@@ -148,8 +148,8 @@ async def people_tally(
         Report.status.in_(statuses),
     ]
     if path.count("/") > 3:
-        # Below district level the population is small: aggregate only its reports.
-        # For a district or province, one pass over the campaign's reports is faster.
+        # Below commune level the population is small: aggregate only its reports.
+        # For a commune or province, one pass over the campaign's reports is faster.
         counted.append(Report.person_id.in_(select(population.c.person_id)))
     done = (
         select(Report.person_id)

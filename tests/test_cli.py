@@ -11,10 +11,16 @@ from bot.campaign.loader import default_pack_path
 from bot.cli import main
 from storage.migrate import head
 
-CSV = """province,district,school,unit,class
+CSV = """province,commune,school,unit,class,level
+Bắc Ninh,,THPT Lý Thái Tổ,Tổ Toán - Tin,,
+Bắc Ninh,,THPT Lý Thái Tổ,,10A1,
+Bắc Ninh,,THPT Lý Thái Tổ,Tổ Toán - Tin,10A2,
+Bắc Ninh,Phường Từ Sơn,Trường Sao Mai,,1A,primary
+"""
+# A file made before 1/7/2025: its district is read as the intermediate level.
+OLD_CSV = """province,district,school,unit,class
 Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,Tổ Toán - Tin,
 Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,,10A1
-Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,Tổ Toán - Tin,10A2
 Đồng Tháp,,THPT Cao Lãnh,,11B
 """
 
@@ -37,11 +43,38 @@ def rows(workdir: Path, sql: str, *params: object) -> list[tuple]:
 def test_org_import_is_idempotent(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (workdir / "org.csv").write_text("\ufeff" + CSV, encoding="utf-8")
     assert main(["org", "import", "org.csv"]) == 0
-    assert "4 rows read, 9 units created" in capsys.readouterr().out
+    assert "4 rows read, 8 units created, 2 school levels set" in capsys.readouterr().out
     assert main(["org", "import", "org.csv"]) == 0
-    assert "0 units created" in capsys.readouterr().out
+    assert "0 units created, 0 school levels set" in capsys.readouterr().out
     kinds = dict(rows(workdir, "select kind, count(*) from org_units group by kind"))
-    assert kinds == {"province": 2, "district": 1, "school": 2, "unit": 1, "class": 3}
+    assert kinds == {"province": 1, "commune": 1, "school": 2, "unit": 1, "class": 3}
+    assert rows(workdir, "select name, level from org_units where kind = 'school' order by id") == [
+        ("THPT Lý Thái Tổ", "upper_secondary"),
+        ("Trường Sao Mai", "primary"),
+    ]
+
+
+def test_org_import_reads_an_old_file_with_a_district_column(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (workdir / "old.csv").write_text(OLD_CSV, encoding="utf-8")
+    assert main(["org", "import", "old.csv"]) == 0
+    assert "3 rows read, 8 units created" in capsys.readouterr().out
+    kinds = dict(rows(workdir, "select kind, count(*) from org_units group by kind"))
+    assert kinds == {"province": 2, "district": 1, "school": 2, "unit": 1, "class": 2}
+    assert (
+        main(
+            [
+                "invite",
+                "create",
+                "--org",
+                "Bắc Ninh/Từ Sơn/THPT Lý Thái Tổ/10A1",
+                "--role",
+                "parent",
+            ]
+        )
+        == 0
+    )
 
 
 def test_org_import_names_the_bad_line(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,6 +87,32 @@ def test_org_import_names_the_bad_line(workdir: Path, capsys: pytest.CaptureFixt
 def test_org_add_and_invite_create(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["org", "add", "--kind", "province", "--name", "Bắc Ninh"]) == 0
     assert main(["org", "add", "--kind", "school", "--name", "THCS A", "--parent", "Bắc Ninh"]) == 0
+    assert "(lower_secondary)" in capsys.readouterr().out
+    assert (
+        main(["org", "add", "--kind", "commune", "--name", "Xã Tam Sơn", "--parent", "Bắc Ninh"])
+        == 0
+    )
+    assert (
+        main(
+            [
+                "org",
+                "add",
+                "--kind",
+                "school",
+                "--name",
+                "Trường Sao Mai",
+                "--parent",
+                "Bắc Ninh/Xã Tam Sơn",
+                "--level",
+                "kindergarten",
+            ]
+        )
+        == 0
+    )
+    assert "(kindergarten)" in capsys.readouterr().out
+    assert rows(workdir, "select level from org_units where name = 'Trường Sao Mai'") == [
+        ("kindergarten",)
+    ]
     assert (
         main(["org", "add", "--kind", "class", "--name", "6A", "--parent", "Bắc Ninh/THCS A"]) == 0
     )

@@ -22,7 +22,7 @@ from storage import audit, org_units
 from storage import broadcasts as store
 from storage.broadcasts import Recipient
 from storage.db import UnitOfWork
-from storage.models import COUNTED, ROLES, Broadcast, OrgUnit
+from storage.models import COUNTED, INTERMEDIATE_KINDS, ROLES, Broadcast, OrgUnit
 
 SENDER_ROLES = ("principal", "dept_admin")
 AUDIENCES = ("everyone", "staff", "parents", "students", "orgs", "missing")
@@ -97,7 +97,9 @@ async def scopes(uow: UnitOfWork, person: PersonView | None, superadmin: bool) -
         for unit in await org_units.subtree(uow.reads, None, ("province",), 20):
             found[unit.id] = unit
         if not found:
-            for unit in await org_units.subtree(uow.reads, None, ("district", "school"), 20):
+            for unit in await org_units.subtree(
+                uow.reads, None, (*INTERMEDIATE_KINDS, "school"), 20
+            ):
                 found[unit.id] = unit
     return sorted(found.values(), key=lambda u: u.path)
 

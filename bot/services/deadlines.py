@@ -19,6 +19,7 @@ from bot.services.people import PersonView
 from storage import deadlines as rows
 from storage.db import UnitOfWork
 from storage.deadlines import SchoolDeadlineRow
+from storage.models import DEPARTMENT_KINDS
 
 REMIND_AT = time(8, 0)  # local time of reminders and announcements
 HORIZON_DAYS = 365  # /deadlines looks this far ahead
@@ -31,7 +32,7 @@ AUDIENCES: dict[str, tuple[str, ...]] = {
     "students": ("student",),
 }
 SETTERS = ("principal", "dept_admin")  # who may add deadlines, for the org they belong to
-ORG_KINDS = {"principal": ("school",), "dept_admin": ("province", "district")}
+ORG_KINDS = {"principal": ("school",), "dept_admin": DEPARTMENT_KINDS}
 # The role a message is worded for, when a person holds several the item concerns.
 WORDING_ORDER = ("principal", "dept_admin", "staff", "parent", "student")
 

@@ -10,7 +10,7 @@ from bot.errors import NotAllowed
 from bot.services.people import PersonView
 from storage import audit, invites, org_units
 from storage.db import UnitOfWork
-from storage.models import ORG_KINDS, ROLES, OrgUnit
+from storage.models import DEPARTMENT_KINDS, ORG_KINDS, ROLES, OrgUnit
 
 DEFAULT_DAYS = 30
 
@@ -25,7 +25,7 @@ ROLE_KINDS = {
     "student": {"class"},
     "staff": {"school", "unit", "class"},
     "principal": {"school"},
-    "dept_admin": {"province", "district"},
+    "dept_admin": set(DEPARTMENT_KINDS),  # a Sở, or a commune's education office
 }
 
 
@@ -123,7 +123,7 @@ async def unit(uow: UnitOfWork, org_id: int) -> OrgUnit | None:
 
 
 async def resolve_org(uow: UnitOfWork, ref: str) -> OrgUnit | None:
-    """An org by numeric id or by its path of names ('Bắc Ninh/Từ Sơn/THPT A/10A1')."""
+    """An org by numeric id or by its path of names ('Bắc Ninh/THPT Lý Thái Tổ/10A1')."""
     ref = ref.strip()
     if ref.isdigit():
         return await org_units.get(uow.session, int(ref))

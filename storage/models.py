@@ -96,7 +96,8 @@ class Person(Base):
 
 
 class Membership(Base):
-    """A person's role in an org unit. A parent of two children has two."""
+    """A person's role in an org unit. A parent of children in two classes has two; of two
+    children in one class, one that names both."""
 
     __tablename__ = "memberships"
     __table_args__ = (
@@ -110,6 +111,13 @@ class Membership(Base):
     role: Mapped[str] = mapped_column(String(16))
     invite_id: Mapped[int | None] = mapped_column(ForeignKey("invites.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
+    # Parents only, so their class's teacher can tell them apart: their children in this class
+    # as the parent wrote them ("An, Bình"; dropped by /forget) and what they are to them
+    # (bot.families.RELATIONS). `children` is how many children the membership covers (1 unless the parent
+    # named several); it carries no name, so it stays after /forget and tallies still add up.
+    child_names: Mapped[str | None] = mapped_column(String(160))
+    relation: Mapped[str | None] = mapped_column(String(16))
+    children: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class Invite(Base):

@@ -74,11 +74,15 @@ async def create_many(
 
 
 async def add_memberships(
-    session: AsyncSession, rows: Sequence[tuple[int, int, str, int | None, datetime]]
+    session: AsyncSession,
+    rows: Sequence[tuple[int, int, str, int | None, datetime]],
+    families: Sequence[tuple[str, str | None, int] | None] | None = None,
 ) -> None:
-    """Memberships (person, org, role, invite, time), in one statement."""
+    """Memberships (person, org, role, invite, time), in one statement. `families`, when
+    given, holds one entry per row: a parent's (child names, relation, children), or None."""
     if not rows:
         return
+    extra = families or [None] * len(rows)
     connection = await session.connection()
     await connection.execute(
         _ADD_MEMBERSHIP,
@@ -89,8 +93,11 @@ async def add_memberships(
                 "role": role,
                 "invite_id": invite_id,
                 "created_at": now,
+                "child_names": family[0] if family else None,
+                "relation": family[1] if family else None,
+                "children": family[2] if family else 1,
             }
-            for person_id, org_id, role, invite_id, now in rows
+            for (person_id, org_id, role, invite_id, now), family in zip(rows, extra, strict=True)
         ],
     )
 
@@ -142,6 +149,12 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         .values(
             tg_user_id=None, display_name="", consent_at=None, status="forgotten", quiet_hours=None
         )
+    )
+    # Their children's names and what they are to them; how many children stays (no name).
+    await session.execute(
+        update(Membership)
+        .where(Membership.person_id == person_id)
+        .values(child_names=None, relation=None)
     )
     # Messages still queued for them name them and speak to them: none will be sent.
     await session.execute(delete(OutboxMessage).where(OutboxMessage.person_id == person_id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -195,23 +196,37 @@ async def school_tally(
     return int(total or 0), int(achieved or 0)
 
 
+@dataclass(frozen=True)
+class RosterEntry:
+    person_id: int
+    name: str
+    statuses: dict[str, str]  # milestone → report status
+    child_names: str | None = None  # a parent's children in this class, as they wrote them
+    relation: str | None = None
+
+
 async def roster(
     session: AsyncSession, campaign_id: int, org_id: int, roles: Sequence[str]
-) -> list[tuple[int, str, dict[str, str]]]:
-    """Members of one class or unit with their report status per milestone."""
+) -> list[RosterEntry]:
+    """Members of one class or unit with their report status per milestone (and, for
+    parents, the children they joined for)."""
     members = (
-        select(Person.id, Person.display_name)
+        select(Person.id, Person.display_name, Membership.child_names, Membership.relation)
         .join(Membership, Membership.person_id == Person.id)
         .where(Membership.org_id == org_id, Membership.role.in_(roles))
-        .distinct()
-        .order_by(Person.display_name, Person.id)
+        .order_by(Person.display_name, Person.id, Membership.id)
     )
-    people = [(row.id, row.display_name) for row in await session.execute(members)]
-    statuses: dict[int, dict[str, str]] = {person_id: {} for person_id, _ in people}
+    people: dict[int, RosterEntry] = {}
+    for row in await session.execute(members):
+        found = people.get(row.id)
+        if found is None or (found.child_names is None and row.child_names):
+            people[row.id] = RosterEntry(
+                row.id, row.display_name, {}, row.child_names, row.relation
+            )
     if people:
         query = select(Report.person_id, Report.milestone_key, Report.status).where(
-            Report.campaign_id == campaign_id, Report.person_id.in_(list(statuses))
+            Report.campaign_id == campaign_id, Report.person_id.in_(list(people))
         )
         for row in await session.execute(query):
-            statuses[row.person_id][row.milestone_key] = row.status
-    return [(person_id, name, statuses[person_id]) for person_id, name in people]
+            people[row.person_id].statuses[row.milestone_key] = row.status
+    return list(people.values())

@@ -1,19 +1,31 @@
-"""Onboarding: language → consent → name → joined.
+"""Onboarding: language → consent → name (→ child → relation, parents) → joined.
 
-| step     | shows                              | pick / text           | next            |
-|----------|------------------------------------|-----------------------|-----------------|
-| language | bilingual greeting                 | vi, en                | consent         |
-| consent  | what is stored, why, how to delete | accept                | name            |
-|          |                                    | decline               | end, no record  |
-| name     | name from Telegram, editable       | keep / a typed name   | end: join       |
+| step     | shows                              | pick / text           | next              |
+|----------|------------------------------------|-----------------------|-------------------|
+| language | bilingual greeting                 | vi, en                | consent           |
+| consent  | what is stored, why, how to delete | accept                | name              |
+|          |                                    | decline               | end, no record    |
+| name     | name from Telegram, editable       | keep / a typed name   | parents: child    |
+|          |                                    |                       | others: end: join |
+| child    | "your child's name in {unit}?"     | "An" / "An, Bình"     | relation          |
+| relation | "what are you to em An?"           | mother, father, …     | end: join         |
 
-Data carried: `code`, `school`, `unit`, `role`, `tg_name`, `language`.
-The `join` record is written by the enrolment service, which checks the
-invite again (it may have expired while the person was reading).
+Data carried: `code`, `school`, `unit`, `role`, `tg_name`, `language`, then
+`name` and `children`. Someone the bot already knows who opens a parent invite
+starts at `child` (no name, no consent again). The `join` record is written by
+the enrolment service, which checks the invite again (it may have expired while
+the person was reading).
 """
 
 from __future__ import annotations
 
+from bot.families import (
+    CHILD_NAME_MAX,
+    MAX_CHILDREN,
+    RELATION_CHOICES,
+    children_text,
+    parse_children,
+)
 from bot.flows.engine import (
     Choice,
     Data,
@@ -67,6 +79,17 @@ def _consent_prompt(data: Data) -> Text:
                 "We never ask for phone numbers, birth dates or children's grades.\n"
                 "You can see everything we keep with /mydata and delete it with /forget at "
                 "any time."
+            ),
+            *(
+                (
+                    T(
+                        "Parents also give their child's name in this class and whether they "
+                        "are the child's mother, father, grandparent or guardian, so that the "
+                        "class teacher knows whose parent they are."
+                    ),
+                )
+                if data["role"] == "parent"
+                else ()
             ),
             T("Do you agree?"),
         )
@@ -126,9 +149,63 @@ def _on_name_text(data: Data, text: str) -> Outcome:
 
 
 def _join(data: Data, name: str) -> Outcome:
+    if data["role"] == "parent":
+        return Go("child", {"name": name})
+    return _finish(data, name)
+
+
+def _finish(data: Data, name: str | None, **family: object) -> Outcome:
     return Finish(
-        (Record("join", {"code": data["code"], "name": name, "language": data["language"]}),)
+        (
+            Record(
+                "join",
+                {"code": data["code"], "name": name, "language": data["language"], **family},
+            ),
+        )
     )
+
+
+def _child_prompt(data: Data) -> Text:
+    return T(
+        "Please tell us your child's name in class {unit}, as the class knows it (for "
+        "example: An, or Nguyễn Văn An). For two or more children in this class, write all "
+        "their names separated by commas (for example: An, Bình). Only the school's "
+        "teachers see it.",
+        unit=Plain(data["unit"]),
+    )
+
+
+CHILD_PROBLEMS = {
+    "empty": T("Please type your child's name."),
+    "too_long": T(
+        "That name is too long: please keep each child's name to {limit} characters.",
+        limit=CHILD_NAME_MAX,
+    ),
+    "no_letters": T("A name needs at least one letter. Please type your child's name."),
+    "too_many": T(
+        "Please name at most {limit} children here. For more, please ask the class teacher.",
+        limit=MAX_CHILDREN,
+    ),
+}
+
+
+def _on_child_text(data: Data, text: str) -> Outcome:
+    children, problem = parse_children(text)
+    if children is None:
+        return Stay(CHILD_PROBLEMS[problem or "empty"])
+    return Go("relation", {"children": list(children)})
+
+
+def _relation_prompt(data: Data) -> Text:
+    return T("And what are you to {children}?", children=children_text(tuple(data["children"])))
+
+
+def _relation_choices(_data: Data) -> tuple[Choice, ...]:
+    return tuple(Choice(key, label) for key, label in RELATION_CHOICES.items())
+
+
+def _on_relation(data: Data, key: str) -> Outcome:
+    return _finish(data, data.get("name"), children=list(data["children"]), relation=key)
 
 
 ONBOARDING = Flow(
@@ -149,5 +226,11 @@ ONBOARDING = Flow(
             on_text=_on_name_text,
             wrong_kind=T("Please type your name as text."),
         ),
+        "child": Step(
+            prompt=_child_prompt,
+            on_text=_on_child_text,
+            wrong_kind=T("Please type your child's name as text."),
+        ),
+        "relation": Step(prompt=_relation_prompt, choices=_relation_choices, on_pick=_on_relation),
     },
 )

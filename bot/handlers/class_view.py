@@ -79,13 +79,14 @@ async def class_progress(message: Message, turn: Turn) -> None:
         for count in counts:
             title = pack.milestone(count.milestone).title.get(lang)
             lines.append(Plain(f"• {title}: {count.reported}/{count.total}"))
-            if count.missing:
-                shown = ", ".join(count.missing[:NAMES_SHOWN])
-                more = len(count.missing) - NAMES_SHOWN
+            if count.missing_labels:
+                # "; " between people: a parent's label may list children with ", ".
+                shown = Joined(count.missing_labels[:NAMES_SHOWN], sep="; ")
+                more = len(count.missing_labels) - NAMES_SHOWN
                 lines.append(
-                    T("   not yet: {names}", names=Plain(shown))
+                    T("   not yet: {names}", names=shown)
                     if more <= 0
-                    else T("   not yet: {names} and {more} more", names=Plain(shown), more=more)
+                    else T("   not yet: {names} and {more} more", names=shown, more=more)
                 )
         parts.append(Joined(tuple(lines), sep="\n"))
         markup = remind_button(place.org_id, turn.render) if place.org_kind == "class" else None

@@ -8,6 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import Message
 
+from bot.families import RELATION_WORDS, children_text
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.forget import FORGET
 from bot.flows.onboarding import ROLE_NAMES
@@ -54,6 +55,17 @@ async def my_data(message: Message, turn: Turn) -> None:
                 since=membership.since.date(),
             )
         )
+        if membership.children:
+            children = children_text(membership.children)
+            parts.append(
+                T(
+                    "   Children: {children}; relation: {relation}",
+                    children=children,
+                    relation=RELATION_WORDS[membership.relation],
+                )
+                if membership.relation in RELATION_WORDS
+                else T("   Children: {children}", children=children)
+            )
     parts.append(T("/settings changes your settings; /forget deletes it all."))
     turn.say(Joined(tuple(parts), sep="\n"))
 

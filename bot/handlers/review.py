@@ -72,7 +72,7 @@ def show_card(turn: Turn, pending: Pending, pack: CampaignPack) -> None:
         Joined(
             (
                 T("Waiting for verification: {count}", count=pending.waiting),
-                T("From: {name}", name=Plain(pending.person_name or "—")),
+                T("From: {name}", name=pending.reporter),
                 T(
                     "Milestone: {title}",
                     title=Plain(pack.milestone(report.milestone).title.get(render.locale)),

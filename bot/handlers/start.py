@@ -9,11 +9,13 @@ from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.errors import InviteError
+from bot.families import Family
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.onboarding import ONBOARDING
 from bot.handlers.conversation import Conversation
 from bot.handlers.menus import set_person_menu
 from bot.handlers.welcome import welcome
+from bot.names import offered_name
 from bot.services import enrolment
 from bot.services.enrolment import JoinRequest
 from bot.text import T, clean_name
@@ -45,13 +47,15 @@ def router() -> Router:
     return routes
 
 
-async def join(turn: Turn, code: str, name: str | None, language: str) -> Reply:
+async def join(
+    turn: Turn, code: str, name: str | None, language: str, family: Family | None = None
+) -> Reply:
     """Write the membership in this update's transaction; once it commits, the directory
     and the person's command menu learn of it, and the welcome goes out."""
     shared = turn.shared
     try:
         found = await enrolment.preview(turn.uow, code, turn.now, shared.previews)
-        request = JoinRequest(turn.user_id, found, turn.person, name, language, turn.now)
+        request = JoinRequest(turn.user_id, found, turn.person, name, language, turn.now, family)
         joined = await enrolment.join(turn.uow, request)
     except InviteError as problem:
         shared.previews.drop(code)
@@ -67,7 +71,9 @@ async def join(turn: Turn, code: str, name: str | None, language: str) -> Reply:
 async def finish_onboarding(record: Record, turn: Turn) -> Sequence[Effect]:
     if record.kind != "join":
         return ()
-    return (await join(turn, record.data["code"], record.data["name"], record.data["language"]),)
+    data = record.data
+    family = Family(tuple(data["children"]), data.get("relation")) if data.get("children") else None
+    return (await join(turn, data["code"], data["name"], data["language"], family),)
 
 
 async def start(message: Message, command: CommandObject, turn: Turn) -> None:
@@ -85,20 +91,19 @@ async def start(message: Message, command: CommandObject, turn: Turn) -> None:
     except InviteError as problem:
         turn.say(INVITE_PROBLEMS[problem.reason])
         return
+    flow_data = {"code": code, "school": found.school, "unit": found.unit, "role": found.role}
     if person is not None:
         if turn.state is not None:
             await turn.state.clear()
+        held = {(m.org_id, m.role) for m in person.memberships}
+        if found.role == "parent" and (found.org_id, found.role) not in held:
+            # A known parent joining another class: which child there (no consent again).
+            flow_data.update(language=person.language, name=None, tg_name=None)
+            await Conversation(turn).begin(ONBOARDING, flow_data, at="child")
+            return
         reply = await join(turn, code, None, person.language)
         turn.say(reply.text)
         return
-    tg_name, _ = clean_name(message.from_user.full_name if message.from_user else "")
-    await Conversation(turn).begin(
-        ONBOARDING,
-        {
-            "code": code,
-            "school": found.school,
-            "unit": found.unit,
-            "role": found.role,
-            "tg_name": tg_name,
-        },
-    )
+    user = message.from_user
+    tg_name, _ = clean_name(offered_name(user.first_name, user.last_name) if user else "")
+    await Conversation(turn).begin(ONBOARDING, {**flow_data, "tg_name": tg_name})

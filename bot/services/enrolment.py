@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.errors import InviteError
+from bot.families import Family
 from bot.services.people import MembershipView, PersonView, membership_view
 from storage import audit, invites, org_units, people
 from storage.db import UnitOfWork
@@ -134,6 +135,7 @@ class JoinRequest:
     name: str | None  # needed for a new person
     language: str
     now: datetime
+    family: Family | None = None  # a parent's children in the class and relation to them
 
 
 async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
@@ -160,8 +162,11 @@ async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
         )
     else:
         view = known
+    family = request.family if found.role == "parent" else None
     await people.add_memberships(
-        session, [(view.id, found.org_id, found.role, found.invite_id, request.now)]
+        session,
+        [(view.id, found.org_id, found.role, found.invite_id, request.now)],
+        [(family.stored, family.relation, len(family.children)) if family else None],
     )
     if found.role in STAFF_ROLES:  # a granted privilege; a family's join is its membership row
         await audit.record(

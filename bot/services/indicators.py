@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack, Indicator
+from bot.families import member_label
+from bot.text import Text
 from storage import reports
 from storage.db import UnitOfWork
 
@@ -74,6 +76,8 @@ class MilestoneCount:
     reported: int  # counted or waiting for verification
     total: int
     missing: tuple[str, ...]  # names of those who have not reported (empty when not shown)
+    # The same people as the teacher sees them: "Nguyễn Thị Lan – mẹ em An" (bot.families).
+    missing_labels: tuple[Text, ...] = ()
 
 
 ROSTER_ROLES = {"class": ("parent", "student"), "unit": ("staff",), "school": ("staff",)}
@@ -90,16 +94,24 @@ async def class_view(
         if not set(milestone.audience) & set(roles):
             continue
         reported = [
-            name
-            for _, name, statuses in members
-            if statuses.get(milestone.id) in ("pending", "approved", "accepted")
+            member
+            for member in members
+            if member.statuses.get(milestone.id) in ("pending", "approved", "accepted")
         ]
-        missing = tuple(
-            name or "—"
-            for _, name, statuses in members
-            if statuses.get(milestone.id) not in ("pending", "approved", "accepted")
-        )
+        missing = [
+            member
+            for member in members
+            if member.statuses.get(milestone.id) not in ("pending", "approved", "accepted")
+        ]
         counts.append(
-            MilestoneCount(milestone.id, len(reported), len(members), missing if names else ())
+            MilestoneCount(
+                milestone.id,
+                len(reported),
+                len(members),
+                tuple(m.name or "—" for m in missing) if names else (),
+                tuple(member_label(m.name, m.child_names, m.relation) for m in missing)
+                if names
+                else (),
+            )
         )
     return counts

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.families import stored_children
 from storage import org_units, people
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
@@ -15,6 +16,8 @@ class HeldMembership:
     path: tuple[str, ...]
     role: str
     since: datetime
+    children: tuple[str, ...] = ()  # a parent's children in this class, as they wrote them
+    relation: str | None = None
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,13 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
     for membership, unit in await people.memberships(uow.reads, person.id):
         chain = await org_units.lineage(uow.reads, unit)
         held.append(
-            HeldMembership(tuple(u.name for u in chain), membership.role, membership.created_at)
+            HeldMembership(
+                tuple(u.name for u in chain),
+                membership.role,
+                membership.created_at,
+                stored_children(membership.child_names),
+                membership.relation,
+            )
         )
     return HeldData(
         tg_user_id=tg_user_id,

@@ -9,8 +9,9 @@ from bot.campaign.evidence import ACCEPTS
 from bot.campaign.evidence import problem as evidence_problem
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.errors import InputRejected, NotAllowed
+from bot.families import person_label
 from bot.services.people import PersonView
-from bot.text import REASON_LIMIT
+from bot.text import REASON_LIMIT, Text
 from storage import audit, people, reports
 from storage.db import UnitOfWork
 from storage.models import COUNTED, Report
@@ -142,6 +143,13 @@ class Pending:
     reporter_tg_id: int | None
     reporter_language: str
     waiting: int
+    # A parent's (child names, relation) per class, so the reviewer sees whose parent it is.
+    families: tuple[tuple[str | None, str | None], ...] = ()
+
+    @property
+    def reporter(self) -> Text:
+        """ "Nguyễn Thị Lan – mẹ em An", or the name alone."""
+        return person_label(self.person_name, self.families)
 
 
 def review_scope(reviewer: PersonView | None, superadmin: bool) -> list[str]:
@@ -163,7 +171,16 @@ async def next_pending(
         return None
     report, person = found
     waiting = await reports.count_pending(uow.reads, campaign_id, scope)
-    return Pending(view(report), person.display_name, person.tg_user_id, person.language, waiting)
+    families = tuple(
+        (membership.child_names, membership.relation)
+        for membership, unit in await people.memberships(uow.reads, person.id)
+        if membership.role == "parent"
+        and membership.child_names
+        and any(unit.path.startswith(path) for path in scope)  # this reviewer's schools only
+    )
+    return Pending(
+        view(report), person.display_name, person.tg_user_id, person.language, waiting, families
+    )
 
 
 @dataclass(frozen=True)

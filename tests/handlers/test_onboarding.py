@@ -1,17 +1,28 @@
-"""Onboarding through the real dispatcher: /start <code> → language → consent → name."""
+"""Onboarding through the real dispatcher: /start <code> → language → consent → name
+(→ the child's name → relation, for parents)."""
 
 from __future__ import annotations
 
 from aiogram.methods import AnswerCallbackQuery, SetMyCommands
+from sqlalchemy import select
 
+from storage.models import Membership
 from tests.support.harness import Harness, Person
 
 SCHOOL = [("province", "Bắc Ninh"), ("district", "Từ Sơn"), ("school", "THPT Lý Thái Tổ")]
+CHILD_QUESTION = {"vi": "tên của con", "en": "child's name"}
+MOTHER = {"vi": "Mẹ", "en": "Mother"}
 
 
 async def onboard(
-    h: Harness, who: Person, code: str, language: str = "vi", name: str | None = None
+    h: Harness,
+    who: Person,
+    code: str,
+    language: str = "vi",
+    name: str | None = None,
+    child: str = "An",
 ) -> None:
+    """Join with `code`; a parent names `child` and is their mother."""
     await h.say(who, f"/start {code}")
     await h.press(who, h.button(who, "Tiếng Việt" if language == "vi" else "English"))
     await h.press(who, h.button(who, "đồng ý" if language == "vi" else "I agree"))
@@ -19,6 +30,25 @@ async def onboard(
         await h.press(who, h.buttons(who)[0][1])
     else:
         await h.say(who, name)
+    if CHILD_QUESTION[language] in h.last_text(who):
+        await h.say(who, child)
+        await h.press(who, h.button(who, MOTHER[language]))
+
+
+async def memberships(h: Harness, tg_user_id: int) -> list[tuple[str, str | None, str | None, int]]:
+    """(role, child names, relation, children) of the person's memberships, in join order."""
+    from storage.models import Person as PersonRow
+
+    async with h.app.database.transaction() as session:
+        query = (
+            select(
+                Membership.role, Membership.child_names, Membership.relation, Membership.children
+            )
+            .join(PersonRow, PersonRow.id == Membership.person_id)
+            .where(PersonRow.tg_user_id == tg_user_id)
+            .order_by(Membership.id)
+        )
+        return [tuple(row) for row in await session.execute(query)]
 
 
 async def test_parent_joins_in_vietnamese(harness: Harness) -> None:
@@ -33,12 +63,88 @@ async def test_parent_joins_in_vietnamese(harness: Harness) -> None:
     assert "10A1" in consent and "THPT Lý Thái Tổ" in consent and "/forget" in consent
     await harness.press(lan, harness.button(lan, "đồng ý"))
     await harness.press(lan, harness.button(lan, "Lan"))
+    assert "tên của con" in harness.last_text(lan) and "10A1" in harness.last_text(lan)
+    await harness.say(lan, "An, Bình")
+    assert "Quý phụ huynh là gì của em An, em Bình?" in harness.last_text(lan)
+    labels = [label for label, _ in harness.buttons(lan)]
+    assert labels == ["Mẹ", "Bố", "Ông", "Bà", "Người giám hộ"]
+    await harness.press(lan, harness.button(lan, "Mẹ"))
 
     welcome = harness.last_text(lan)
     assert "Lan" in welcome and "10A1" in welcome and "phụ huynh" in welcome
     menus = harness.session.of(SetMyCommands)
     names = [c.command for c in menus[-1].commands]
     assert "mydata" in names and "invite" not in names
+    assert await memberships(harness, lan.id) == [("parent", "An, Bình", "mother", 2)]
+
+
+async def test_the_name_offered_puts_the_family_name_first(harness: Harness) -> None:
+    class_id = await harness.org(*SCHOOL, ("class", "10A4"))
+    code = await harness.invite(class_id, "parent")
+    lan = Person(520, "Lan", last_name="Nguyễn Thị")
+    await harness.say(lan, f"/start {code}")
+    await harness.press(lan, harness.button(lan, "Tiếng Việt"))
+    await harness.press(lan, harness.button(lan, "đồng ý"))
+    assert [label for label, _ in harness.buttons(lan)] == ["Nguyễn Thị Lan"]
+    await harness.press(lan, harness.button(lan, "Nguyễn Thị Lan"))
+    await harness.say(lan, "Minh Anh")
+    await harness.press(lan, harness.button(lan, "Bố"))
+    assert "Nguyễn Thị Lan" in harness.last_text(lan)
+    await harness.say(lan, "/mydata")
+    held = harness.last_text(lan)
+    assert "Nguyễn Thị Lan" in held and "Con: em Minh Anh; quan hệ: bố" in held
+
+
+async def test_a_student_and_a_teacher_are_not_asked_for_a_child(harness: Harness) -> None:
+    class_id = await harness.org(*SCHOOL, ("class", "10A5"))
+    student = Person(521, "Khôi", last_name="Vũ Minh")
+    await harness.say(student, f"/start {await harness.invite(class_id, 'student')}")
+    await harness.press(student, harness.button(student, "Tiếng Việt"))
+    consent = harness.last_text(student)
+    assert "tên của con" not in consent
+    await harness.press(student, harness.button(student, "đồng ý"))
+    await harness.press(student, harness.button(student, "Vũ Minh Khôi"))
+    assert "Vũ Minh Khôi" in harness.last_text(student)
+    assert await memberships(harness, student.id) == [("student", None, None, 1)]
+
+
+async def test_a_known_parent_names_the_child_in_the_new_class_only(harness: Harness) -> None:
+    first = await harness.org(*SCHOOL, ("class", "6B"))
+    second = await harness.org(*SCHOOL, ("class", "9C"))
+    mai = Person(522, "Mai", last_name="Trần Thị")
+    await onboard(harness, mai, await harness.invite(first, "parent"), child="Cúc")
+    await harness.say(mai, f"/start {await harness.invite(second, 'parent')}")
+    asked = harness.last_text(mai)
+    assert "tên của con" in asked and "9C" in asked and "đồng ý" not in asked
+    await harness.sticker(mai)
+    assert "gõ tên của con" in harness.last_text(mai)
+    await harness.say(mai, "Đào")
+    await harness.press(mai, harness.button(mai, "Bà"))
+    assert "9C" in harness.last_text(mai)
+    assert await memberships(harness, mai.id) == [
+        ("parent", "Cúc", "mother", 1),
+        ("parent", "Đào", "grandmother", 1),
+    ]
+    # The same class again: nothing asked, nothing added.
+    await harness.say(mai, f"/start {await harness.invite(second, 'parent')}")
+    assert "tên của con" not in harness.last_text(mai)
+    assert len(await memberships(harness, mai.id)) == 2
+
+
+async def test_forget_drops_the_childrens_names_and_keeps_the_count(harness: Harness) -> None:
+    class_id = await harness.org(*SCHOOL, ("class", "7A"))
+    ha = Person(523, "Hà")
+    await onboard(harness, ha, await harness.invite(class_id, "parent"), child="Tùng, Lâm")
+    assert await memberships(harness, ha.id) == [("parent", "Tùng, Lâm", "mother", 2)]
+    await harness.say(ha, "/forget")
+    await harness.press(ha, harness.buttons(ha)[0][1])
+    async with harness.app.database.transaction() as session:
+        rows = list(
+            await session.execute(
+                select(Membership.child_names, Membership.relation, Membership.children)
+            )
+        )
+    assert [tuple(r) for r in rows] == [(None, None, 2)]
 
 
 async def test_teacher_types_own_name_in_english(harness: Harness) -> None:
@@ -59,6 +165,9 @@ async def test_second_invite_adds_a_second_membership(harness: Harness) -> None:
     parent = Person(503, "Minh")
     await onboard(harness, parent, await harness.invite(first, "parent"))
     await harness.say(parent, f"/start {await harness.invite(second, 'parent')}")
+    assert "9B" in harness.last_text(parent)
+    await harness.say(parent, "Bình")
+    await harness.press(parent, harness.button(parent, "Bố"))
     assert "9B" in harness.last_text(parent)
     await harness.say(parent, "/mydata")
     held = harness.last_text(parent)
@@ -112,6 +221,15 @@ async def test_wrong_content_and_names_are_answered(harness: Harness) -> None:
     await harness.say(who, "12345")
     assert "chữ cái" in harness.last_text(who)
     await harness.say(who, "Trần\u0000 Văn\tBa")
+    assert "tên của con" in harness.last_text(who)
+    await harness.say(who, "   ")
+    assert "vui lòng gõ tên của con" in harness.last_text(who)
+    await harness.say(who, "y" * 41)
+    assert "40" in harness.last_text(who)
+    await harness.say(who, "Tí")
+    await harness.say(who, "bà")  # a button's words typed: answered with the buttons again
+    assert "em Tí" in harness.last_text(who)
+    await harness.press(who, harness.button(who, "Bà"))
     assert "Trần Văn Ba" in harness.last_text(who)
 
 
@@ -146,3 +264,29 @@ async def test_commands_above_role_and_unknown(harness: Harness) -> None:
     assert "đường link mời" in harness.last_text(stranger)
     await harness.say(stranger, "xin chào")
     assert "đường link mời" in harness.last_text(stranger)
+
+
+async def test_the_teacher_and_the_principal_see_whose_parent_it_is(harness: Harness) -> None:
+    from aiogram.methods import SendPhoto
+
+    school_id = await harness.org(*SCHOOL)
+    class_id = await harness.org(*SCHOOL, ("class", "8A"))
+    teacher, principal = Person(530, "Hoa", last_name="Phạm Thị"), Person(531, "Hùng")
+    lan, ba = Person(532, "Lan", last_name="Nguyễn Thị"), Person(533, "Ba", last_name="Trần Văn")
+    await onboard(harness, teacher, await harness.invite(class_id, "staff"))
+    await onboard(harness, principal, await harness.invite(school_id, "principal"))
+    await onboard(harness, lan, await harness.invite(class_id, "parent"), child="An, Bình")
+    await onboard(harness, ba, await harness.invite(class_id, "parent"), child="Chi")
+
+    await harness.say(teacher, "/class")
+    listed = harness.last_text(teacher)
+    assert "Nguyễn Thị Lan – mẹ em An, em Bình; Trần Văn Ba – mẹ em Chi" in listed, listed
+
+    await harness.say(lan, "/report")
+    await harness.press(lan, harness.button(lan, "Bình dân học vụ số"))
+    await harness.photo(lan, caption="Chứng nhận")
+    await harness.press(lan, harness.button(lan, "Gửi"))
+    await harness.say(principal, "/review")
+    card = harness.session.last(principal.id)
+    assert isinstance(card, SendPhoto)
+    assert "Nguyễn Thị Lan – mẹ em An, em Bình" in (card.caption or ""), card.caption

@@ -33,9 +33,19 @@ START = datetime(2026, 9, 5, 8, 0, tzinfo=UTC)
 
 
 class Person:
-    def __init__(self, user_id: int, first_name: str, language_code: str | None = "vi") -> None:
+    def __init__(
+        self,
+        user_id: int,
+        first_name: str,
+        language_code: str | None = "vi",
+        last_name: str | None = None,
+    ) -> None:
         self.user = User(
-            id=user_id, is_bot=False, first_name=first_name, language_code=language_code
+            id=user_id,
+            is_bot=False,
+            first_name=first_name,
+            last_name=last_name,
+            language_code=language_code,
         )
 
     @property

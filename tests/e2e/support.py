@@ -29,11 +29,12 @@ from tests.support.botapi_state import JSON, NEW_CONTENT
 HOCVUSO = Path(sys.executable).parent / "hocvuso"
 TOKEN = "987654:E2E-fake-token-not-real"
 BOT_USERNAME = "hocvuso_test_bot"
-SCHOOL = "Bắc Ninh/Từ Sơn/THPT Lý Thái Tổ"
+# The README's shape: an upper-secondary school sits directly under the province.
+SCHOOL = "Bắc Ninh/THPT Lý Thái Tổ"
 ORG_CSV = (
-    "province,district,school,unit,class\n"
-    "Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,,10A1\n"
-    "Bắc Ninh,Từ Sơn,THPT Lý Thái Tổ,,10A2\n"
+    "province,commune,school,unit,class,level\n"
+    "Bắc Ninh,,THPT Lý Thái Tổ,,10A1,\n"
+    "Bắc Ninh,,THPT Lý Thái Tổ,,10A2,\n"
 )
 LINK = re.compile(r"https://t\.me/" + BOT_USERNAME + r"\?start=([A-Za-z0-9_-]+)")
 STARTUP_TIMEOUT = 60.0  # importing aiogram is slow on a cold machine

@@ -68,7 +68,13 @@ async def test_parent_joins_in_vietnamese(world: World) -> None:
     assert "/mydata" in text and "/forget" in text, text
 
     name_question = await bot.tap(lan, consent, "đồng ý")
-    welcome = await bot.tap(lan, name_question, "Lan Nguyễn", sent_text("Lan Nguyễn"))
+    # Telegram's "Lan" + "Nguyễn": offered family name first.
+    assert [label for label, _ in api.buttons(name_question)] == ["Nguyễn Lan"], name_question
+    child_question = await bot.tap(lan, name_question, "Nguyễn Lan", sent_text("tên của con"))
+    assert "10A1" in text_of(child_question), text_of(child_question)
+    relation = await bot.say(lan, "An, Bình", sent_text("em An, em Bình"))
+    assert "Mẹ" in [label for label, _ in api.buttons(relation)], relation
+    welcome = await bot.tap(lan, relation, "Mẹ", sent_text("Nguyễn Lan"))
     text = text_of(welcome)
     assert "10A1" in text and "THPT Lý Thái Tổ" in text and "phụ huynh" in text, text
 
@@ -77,6 +83,7 @@ async def test_parent_joins_in_vietnamese(world: World) -> None:
 
     held = text_of(await bot.say(lan, "/mydata"))
     assert "10A1" in held and "THPT Lý Thái Tổ" in held, held
+    assert "Con: em An, em Bình; quan hệ: mẹ" in held, held
 
 
 # -- 2. a teacher joins in English, then invites a parent -------------------------------------
@@ -105,7 +112,7 @@ async def test_teacher_invites_a_parent_with_a_qr_code(world: World) -> None:
     question = await bot.say(teacher, f"/start {world.staff_code}")
     consent = await bot.tap(teacher, question, "English")
     name_question = await bot.tap(teacher, consent, "I agree")
-    await bot.tap(teacher, name_question, "Thu Phạm", sent_text("Welcome, Thu Phạm!"))
+    await bot.tap(teacher, name_question, "Phạm Thu", sent_text("Welcome, Phạm Thu!"))
 
     which = await bot.say(teacher, "/invite")
     assert [label for label, _ in api.buttons(which)] == ["10A2"], text_of(which)
@@ -176,7 +183,9 @@ async def test_conversation_survives_restart(tmp_path: Path) -> None:
 
         name_question = await bot.tap(who, consent, "đồng ý")
         assert "Bình" in [label for label, _ in api.buttons(name_question)], name_question
-        welcome = await bot.tap(who, name_question, "Bình", sent_text("Bình"))
+        await bot.tap(who, name_question, "Bình", sent_text("tên của con"))
+        relation = await bot.say(who, "Cốm", sent_text("em Cốm"))
+        welcome = await bot.tap(who, relation, "Bố", sent_text("Bình"))
         assert "phụ huynh" in text_of(welcome), text_of(welcome)
 
 

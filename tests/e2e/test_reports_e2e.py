@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 import pytest_asyncio
 
+from bot.names import offered_name
 from tests.e2e.support import SCHOOL, Deployment, deployment, fresh, sent_text, text_of
 from tests.support.botapi import FakeUser
 from tests.support.botapi_state import JSON
@@ -42,13 +43,20 @@ class School:
 
 
 async def onboard(bot: Deployment, who: FakeUser, code: str) -> str:
-    """/start <code> → Tiếng Việt → đồng ý → the suggested name; the welcome text."""
-    name = f"{who.first_name} {who.last_name}"
+    """/start <code> → Tiếng Việt → đồng ý → the suggested name (→ a parent's child, "mẹ");
+    the welcome text."""
+    name = offered_name(who.first_name, who.last_name)
     question = await bot.say(who, f"/start {code}")
     consent = await bot.tap(who, question, "Tiếng Việt")
     name_question = await bot.tap(who, consent, "đồng ý")
-    welcome = await bot.tap(who, name_question, name, sent_text(f"Chào mừng {name}"))
-    return text_of(welcome)
+    welcome = sent_text(f"Chào mừng {name}")
+    answer = await bot.tap(
+        who, name_question, name, lambda m: welcome(m) or sent_text("tên của con")(m)
+    )
+    if "tên của con" in text_of(answer):
+        relation = await bot.say(who, "An", sent_text("em An"))
+        answer = await bot.tap(who, relation, "Mẹ", welcome)
+    return text_of(answer)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -138,7 +146,7 @@ async def test_report_rejected_reported_again_and_approved(school: School) -> No
     call = last_send_photo(school, principal.id)
     assert call["photo"] in photo_ids(first), (call["photo"], photo_ids(first))
     caption = text_of(card)
-    assert "Lan Nguyễn" in caption and "Chứng nhận hoàn thành" in caption, caption
+    assert "Nguyễn Lan – mẹ em An" in caption and "Chứng nhận hoàn thành" in caption, caption
     assert COURSE_TITLE in caption, caption
     why = await bot.tap(principal, card, "Từ chối", sent_text("lý do"))
     assert "Vì sao minh chứng này chưa đạt?" in text_of(why), text_of(why)
@@ -162,7 +170,7 @@ async def test_report_rejected_reported_again_and_approved(school: School) -> No
     card = await bot.say(principal, "/review", is_card)
     call = last_send_photo(school, principal.id)
     assert call["photo"] in photo_ids(second), (call["photo"], photo_ids(second))
-    assert "Ảnh rõ hơn" in text_of(card) and "Lan Nguyễn" in text_of(card), text_of(card)
+    assert "Ảnh rõ hơn" in text_of(card) and "Nguyễn Lan – mẹ em An" in text_of(card), text_of(card)
     pressed = api.press(principal, card, api.button(card, "Duyệt"))
     good = await bot.wait(parent.id, sent_text("đã được nhà trường xác nhận"))
     assert COURSE_TITLE in text_of(good), text_of(good)

@@ -75,9 +75,9 @@ def refuse_edits(
     return refused
 
 
-async def at_language_step(h: Harness, who: Person, class_name: str) -> None:
+async def at_language_step(h: Harness, who: Person, class_name: str, role: str = "parent") -> None:
     class_id = await h.org(*SCHOOL, ("class", class_name))
-    await h.say(who, f"/start {await h.invite(class_id, 'parent')}")
+    await h.say(who, f"/start {await h.invite(class_id, role)}")
     first = h.session.last(who.id)
     assert isinstance(first, SendMessage)
     assert buttons_of(first) == [flow_data("language", "vi"), flow_data("language", "en")]
@@ -85,7 +85,8 @@ async def at_language_step(h: Harness, who: Person, class_name: str) -> None:
 
 async def test_each_press_edits_the_pressed_card_into_the_next_question(harness: Harness) -> None:
     who = Person(901, "Lan")
-    await at_language_step(harness, who, "10C1")
+    # A student: nothing typed from start to end (a parent types their child's name).
+    await at_language_step(harness, who, "10C1", role="student")
 
     before = len(harness.session.requests)
     await harness.press(who, flow_data("language", "vi"), message_id=CARD)
@@ -110,7 +111,7 @@ async def test_each_press_edits_the_pressed_card_into_the_next_question(harness:
     await harness.press(who, flow_data("name", "keep"), message_id=CARD)
     [edit] = since(harness, before, EditMessageText)
     assert edit.message_id == CARD
-    assert "Lan" in edit.text and "10C1" in edit.text and "phụ huynh" in edit.text
+    assert "Lan" in edit.text and "10C1" in edit.text and "học sinh" in edit.text
     assert buttons_of(edit) == []
     assert since(harness, before, SendMessage, EditMessageReplyMarkup) == []
 
@@ -123,7 +124,7 @@ async def test_a_refused_edit_sends_the_question_anew_and_the_flow_goes_on(
     harness: Harness, monkeypatch: pytest.MonkeyPatch, refusals: int | None
 ) -> None:
     who = Person(902, "Hà")
-    await at_language_step(harness, who, "10C2")
+    await at_language_step(harness, who, "10C2", role="student")
     refused = refuse_edits(harness, monkeypatch, CANT_EDIT, times=refusals)
 
     before = len(harness.session.requests)

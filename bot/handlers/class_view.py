@@ -65,9 +65,7 @@ async def class_progress(message: Message, turn: Turn) -> None:
         counts = await indicators.class_view(
             turn.uow, campaign_id, pack, place.org_id, place.org_kind, names
         )
-        parts: list[Text] = [
-            Plain(f"📋 {place.org_name}" + (f" ({place.school_name})" if place.school_name else ""))
-        ]
+        parts: list[Text] = [Plain(f"📋 {place.place}")]
         if tallies:
             parts.append(
                 Joined(

@@ -47,7 +47,7 @@ def help_text(person: PersonView | None, superadmin: bool) -> Joined:
     else:
         places = [
             line(
-                f"• {m.org_name}" + (f" ({m.school_name})" if m.school_name else "") + " — ",
+                f"• {m.place} — ",
                 ROLE_NAMES[m.role],
             )
             for m in person.memberships

@@ -69,7 +69,7 @@ def where_you_stand(person: PersonView) -> Text:
     places = [
         JoinedText(
             (
-                Plain(f"• {m.org_name}" + (f" ({m.school_name})" if m.school_name else "") + " — "),
+                Plain(f"• {m.place} — "),
                 ROLE_NAMES[m.role],
             ),
             sep="",

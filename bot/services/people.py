@@ -26,6 +26,13 @@ class MembershipView:
     school_id: int | None
     school_name: str | None
 
+    @property
+    def place(self) -> str:
+        """ "10A1 (THPT Lý Thái Tổ)"; the school itself, or a department, named once."""
+        if self.school_name and self.school_id != self.org_id:
+            return f"{self.org_name} ({self.school_name})"
+        return self.org_name
+
 
 @dataclass(frozen=True)
 class PersonView:

@@ -290,3 +290,16 @@ async def test_the_teacher_and_the_principal_see_whose_parent_it_is(harness: Har
     card = harness.session.last(principal.id)
     assert isinstance(card, SendPhoto)
     assert "Nguyễn Thị Lan – mẹ em An, em Bình" in (card.caption or ""), card.caption
+
+
+async def test_a_principals_help_names_the_school_once(harness: Harness) -> None:
+    school_id = await harness.org(*SCHOOL)
+    class_id = await harness.org(*SCHOOL, ("class", "9A"))
+    principal = Person(540, "Hùng", last_name="Trần Văn")
+    await onboard(harness, principal, await harness.invite(school_id, "principal"))
+    await harness.say(principal, f"/start {await harness.invite(class_id, 'staff')}")
+    await harness.say(principal, "/help")
+    shown = harness.last_text(principal)
+    assert "• THPT Lý Thái Tổ — " in shown, shown
+    assert "THPT Lý Thái Tổ (THPT Lý Thái Tổ)" not in shown
+    assert "• 9A (THPT Lý Thái Tổ) — " in shown, shown

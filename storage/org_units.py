@@ -95,6 +95,12 @@ def school_of(chain: list[OrgUnit]) -> OrgUnit | None:
     return next((unit for unit in reversed(chain) if unit.kind == "school"), None)
 
 
+async def children(session: AsyncSession, parent_id: int, limit: int) -> list[OrgUnit]:
+    """The units right below one, in tree order."""
+    query = select(OrgUnit).where(OrgUnit.parent_id == parent_id).order_by(OrgUnit.path)
+    return list(await session.scalars(query.limit(limit)))
+
+
 async def subtree(
     session: AsyncSession, path: str | None, kinds: tuple[str, ...], limit: int
 ) -> list[OrgUnit]:

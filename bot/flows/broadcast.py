@@ -61,6 +61,7 @@ AUDIENCES = {
     "missing": T("⏳ Those who have not completed a milestone"),
 }
 SCHOOLS_LABEL = T("🏫 Chosen schools")
+PROVINCE_PARTS_LABEL = T("🏫 Chosen communes, wards or schools")
 SKIP = T("Skip ⏭")
 YES, NO = T("Yes"), T("No")
 
@@ -132,7 +133,9 @@ def _audience_choices(data: Data) -> tuple[Choice, ...]:
         if key == "orgs":
             if not _parts(data):
                 continue
-            if _scope(data)["kind"] != "school":
+            if _scope(data)["kind"] == "province":
+                label = PROVINCE_PARTS_LABEL
+            elif _scope(data)["kind"] != "school":
                 label = SCHOOLS_LABEL
         if key == "missing" and not data.get("milestones"):
             continue

@@ -105,8 +105,10 @@ async def scopes(uow: UnitOfWork, person: PersonView | None, superadmin: bool) -
 
 
 async def parts(uow: UnitOfWork, scope: OrgUnit, limit: int = 60) -> list[OrgUnit]:
-    """What "classes or units" offers under `scope`: a school's units and classes, a
-    department's schools."""
+    """What "classes or units" offers under `scope`: a school's units and classes; a
+    province's communes and the schools right under the Sở; a commune's schools."""
+    if scope.kind == "province":
+        return await org_units.children(uow.reads, scope.id, limit)
     kinds = ("unit", "class") if scope.kind == "school" else ("school",)
     return [u for u in await org_units.subtree(uow.reads, scope.path, kinds, limit)]
 

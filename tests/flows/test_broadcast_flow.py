@@ -132,13 +132,19 @@ def test_choosing_classes_toggles() -> None:
     assert labels == ["▫️ 10A1", "☑️ Tổ Toán"]
 
 
-def test_a_department_picks_schools_and_parts_need_a_list() -> None:
-    dept = at("audience", scopes=[{"id": 2, "name": "Từ Sơn", "kind": "district"}], scope=2)
+@pytest.mark.parametrize(
+    ("kind", "label"),
+    [
+        ("commune", "🏫 Chosen schools"),
+        ("district", "🏫 Chosen schools"),  # a tree imported from an old file
+        ("province", "🏫 Chosen communes, wards or schools"),
+    ],
+)
+def test_a_department_picks_schools_and_parts_need_a_list(kind: str, label: str) -> None:
+    dept = at("audience", scopes=[{"id": 2, "name": "Từ Sơn", "kind": kind}], scope=2)
     dept.data["parts"] = {"2": [{"id": 3, "name": "THPT Lý Thái Tổ"}]}
     (reply,) = engine.start(BROADCAST, dept.data, "audience").effects
-    assert "🏫 Chosen schools" in [
-        c.label.msgid for c in reply.choices if hasattr(c.label, "msgid")
-    ]
+    assert label in [c.label.msgid for c in reply.choices if hasattr(c.label, "msgid")]
     empty = {**BASE, "parts": {}, "milestones": []}
     (reply,) = engine.start(BROADCAST, empty, "audience").effects
     assert [c.key for c in reply.choices] == ["everyone", "staff", "parents", "students"]

@@ -182,24 +182,39 @@ async def test_a_province_officer_sees_every_commune_and_the_schools_under_the_s
 ) -> None:
     await run_import(db, NEW_SHAPE)
     found = await make_invite(db, [("province", "Bắc Ninh")], role="dept_admin")
+    commune_class = [("province", "Bắc Ninh"), ("commune", "Phường Từ Sơn")]
+    in_commune = await make_invite(
+        db, [*commune_class, ("school", "THCS Từ Sơn"), ("class", "6A1")]
+    )
+    under_so = await make_invite(
+        db, [("province", "Bắc Ninh"), ("school", "THPT Lý Thái Tổ"), ("class", "10A1")]
+    )
     uow = db.unit_of_work()
     await enrolment.join(uow, JoinRequest(502, found, None, "Lê Thu Hà", "vi", NOW))
+    await enrolment.join(uow, JoinRequest(503, in_commune, None, "Phụ huynh 6A1", "vi", NOW))
+    await enrolment.join(uow, JoinRequest(504, under_so, None, "Phụ huynh 10A1", "vi", NOW))
     await uow.finish()
     uow = db.unit_of_work()
     try:
         officer = await load_view(uow, 502)
         (scope,) = await broadcasts.scopes(uow, officer, False)
+        # A notice to chosen communes (each reaching its schools) or to schools under the Sở.
         parts = sorted(u.name for u in await broadcasts.parts(uow, scope))
         assert parts == sorted(
             [
                 "THPT Lý Thái Tổ",
-                "THCS Từ Sơn",
-                "Trường Mầm non Hoa Sen",
-                "Trường Sao Mai",
-                "TH Tam Sơn",
+                "Phường Từ Sơn",
+                "Xã Tam Sơn",
                 "Trường Cao đẳng Công nghiệp Bắc Ninh",
             ]
         )
+        (commune,) = [u for u in await broadcasts.parts(uow, scope) if u.name == "Phường Từ Sơn"]
+        assert commune.kind == "commune"
+        chosen = {"kind": "everyone", "orgs": [commune.id]}
+        reached = await broadcasts.audience(uow, chosen, scope, officer.id)
+        assert [r.tg_user_id for r in reached] == [503]
+        everyone = await broadcasts.audience(uow, {"kind": "everyone"}, scope, officer.id)
+        assert sorted(r.tg_user_id for r in everyone) == [503, 504]
         offered = {
             unit.name: roles for unit, roles in await invites.candidates(uow, officer, False)
         }

@@ -4,8 +4,8 @@
 
 Every variant gets the same traffic through ``Dispatcher.feed_update`` with real aiogram
 ``Update`` objects and the same in-memory Bot API session (no network): per simulated
-person ``/start <code>``, then the language, consent and keep-name buttons, one after the
-other; people run concurrently, at most ``--concurrency`` at a time (like polling with
+person ``/start <code>``, then the language, consent and keep-name buttons, the child's
+name typed and the relation button (a parent's onboarding), one after the other; people run concurrently, at most ``--concurrency`` at a time (like polling with
 ``handle_as_tasks``). Updates are built before the clock starts.
 
 * full  - the real bot (``bot.app.build_app``) on a fresh migrated SQLite file database,
@@ -58,18 +58,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' suppo
 from tests.support.fake_session import BOT_USER, FakeSession
 
 TOKEN = "42:BENCH"
-SCHOOL = [
-    ("province", "Bắc Ninh"),
-    ("district", "Từ Sơn"),
-    ("school", "THPT Lý Thái Tổ"),
-    ("class", "10A1"),
-]
+SCHOOL = [("province", "Bắc Ninh"), ("school", "THPT Lý Thái Tổ"), ("class", "10A1")]
 PRESSES = (
     "f:1:onboarding:language:vi",
     "f:1:onboarding:consent:accept",
     "f:1:onboarding:name:keep",
 )
-UPDATES_PER_PERSON = 1 + len(PRESSES)
+CHILD = "An"  # typed after the name: a parent names their child in the class
+RELATION = "f:1:onboarding:relation:mother"
+MESSAGES_PER_PERSON = 2  # /start and the child's name
+UPDATES_PER_PERSON = MESSAGES_PER_PERSON + len(PRESSES) + 1
 FULL_GOAL = 0.25
 RSS_GOAL_MB = 120.0
 
@@ -162,7 +160,12 @@ class Traffic:
 
     def person(self, user_id: int, code: str) -> list[Update]:
         user = self.user(user_id)
-        return [self.message(user, f"/start {code}"), *(self.press(user, d) for d in PRESSES)]
+        return [
+            self.message(user, f"/start {code}"),
+            *(self.press(user, d) for d in PRESSES),
+            self.message(user, CHILD),
+            self.press(user, RELATION),
+        ]
 
     def crowd(self, first_user_id: int, people: int, code: str) -> list[list[Update]]:
         return [self.person(first_user_id + i, code) for i in range(people)]
@@ -264,7 +267,8 @@ async def setup_echo(workdir: Path) -> Setup:
     async def check(people: int) -> str:
         calls = session.calls()
         sent, answered = calls["SendMessage"], calls["AnswerCallbackQuery"]
-        if sent != people or answered != people * len(PRESSES):
+        presses = len(PRESSES) + 1
+        if sent != people * MESSAGES_PER_PERSON or answered != people * presses:
             raise BenchmarkFailure(f"echo: {sent} messages, {answered} answers for {people}")
         return f"{sent} echoes, {answered} answers"
 

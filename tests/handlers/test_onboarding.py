@@ -303,3 +303,28 @@ async def test_a_principals_help_names_the_school_once(harness: Harness) -> None
     assert "• THPT Lý Thái Tổ — " in shown, shown
     assert "THPT Lý Thái Tổ (THPT Lý Thái Tổ)" not in shown
     assert "• 9A (THPT Lý Thái Tổ) — " in shown, shown
+
+
+async def test_a_principal_sees_only_the_children_in_their_own_school(harness: Harness) -> None:
+    from aiogram.methods import SendPhoto
+
+    other_school = [("province", "Bắc Ninh"), ("school", "THCS Đình Bảng")]
+    school_id = await harness.org(*other_school)
+    here = await harness.org(*other_school, ("class", "6A"))
+    there = await harness.org(*SCHOOL, ("class", "11B"))
+    principal, hong = Person(550, "Tâm"), Person(551, "Hồng", last_name="Đặng Thị")
+    await onboard(harness, principal, await harness.invite(school_id, "principal"))
+    await onboard(harness, hong, await harness.invite(there, "parent"), child="Nhật")
+    await harness.say(hong, f"/start {await harness.invite(here, 'parent')}")
+    await harness.say(hong, "Nguyệt")
+    await harness.press(hong, harness.button(hong, "Mẹ"))
+
+    await harness.say(hong, "/report")
+    await harness.press(hong, harness.button(hong, "Bình dân học vụ số"))
+    await harness.photo(hong, caption="Chứng nhận")
+    await harness.press(hong, harness.button(hong, "Gửi"))
+    await harness.say(principal, "/review")
+    card = harness.session.last(principal.id)
+    assert isinstance(card, SendPhoto)
+    assert "Đặng Thị Hồng – mẹ em Nguyệt" in (card.caption or ""), card.caption
+    assert "Nhật" not in (card.caption or "")

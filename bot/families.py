@@ -19,7 +19,7 @@ RELATIONS = ("mother", "father", "grandfather", "grandmother", "guardian")
 
 CHILD_NAME_MAX = 40  # one child's name
 MAX_CHILDREN = 4  # in one class, for one parent: twins, triplets, and one more
-SEPARATOR = ", "  # how the names are stored: "An, Bình" (at most 4 × 40 + 3 × 2 < 160)
+SEPARATOR = ", "  # how the names are stored: "An, Bình" (at most 4 × 40 + 3 × 2 = 166 < 200)
 # "An, Bình", "An; Bình", "An và Bình", "An & Bình", "An + Bình", one per line.
 _SPLIT = re.compile(r"[,;\n&+/]|\s(?:và|and)\s", re.IGNORECASE)
 

@@ -115,7 +115,7 @@ class Membership(Base):
     # as the parent wrote them ("An, Bình"; dropped by /forget) and what they are to them
     # (bot.families.RELATIONS). `children` is how many children the membership covers (1 unless the parent
     # named several); it carries no name, so it stays after /forget and tallies still add up.
-    child_names: Mapped[str | None] = mapped_column(String(160))
+    child_names: Mapped[str | None] = mapped_column(String(200))
     relation: Mapped[str | None] = mapped_column(String(16))
     children: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 

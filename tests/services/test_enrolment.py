@@ -444,3 +444,29 @@ async def test_a_new_person_needs_a_name(db: Database) -> None:
             assert not uow.used  # refused before anything was written
     after = await stored(db)
     assert (after.uses[found.invite_id], after.people, after.memberships) == (0, {}, [])
+
+
+async def test_the_longest_family_a_parent_can_give_is_stored_whole(db: Database) -> None:
+    """Four children of 40 characters each fit the column on both backends; a student's
+    membership holds no family, and /forget drops the names but keeps the count."""
+    from bot.families import CHILD_NAME_MAX, MAX_CHILDREN, Family
+
+    found = await make_invite(db, [*SCHOOL, ("class", "12A9")])
+    names = tuple(chr(ord("A") + n) * CHILD_NAME_MAX for n in range(MAX_CHILDREN))
+    family = Family(names, "guardian")
+    async with unit_of_work(db) as uow:
+        await enrolment.join(
+            uow, JoinRequest(1400, found, None, "Vương Thị Yến", "vi", NOW, family)
+        )
+        await uow.finish()
+    async with unit_of_work(db) as uow:
+        row = (await uow.session.scalars(select(Membership))).one()
+        assert (row.child_names, row.relation, row.children) == (family.stored, "guardian", 4)
+        await uow.abort()
+    async with unit_of_work(db) as uow:
+        assert await enrolment.forget(uow, 1400, NOW)
+        await uow.finish()
+    async with unit_of_work(db) as uow:
+        row = (await uow.session.scalars(select(Membership))).one()
+        assert (row.child_names, row.relation, row.children) == (None, None, 4)
+        await uow.abort()

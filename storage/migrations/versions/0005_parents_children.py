@@ -18,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("memberships") as batch:
-        batch.add_column(sa.Column("child_names", sa.String(length=160), nullable=True))
+        batch.add_column(sa.Column("child_names", sa.String(length=200), nullable=True))
         batch.add_column(sa.Column("relation", sa.String(length=16), nullable=True))
         batch.add_column(sa.Column("children", sa.Integer(), server_default="1", nullable=False))
 

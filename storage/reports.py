@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import String, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import COUNTED, Membership, OrgUnit, Person, Report
@@ -119,6 +120,36 @@ def counted_statuses(verified_only: bool) -> tuple[str, ...]:
     return COUNTED if verified_only else (*COUNTED, "pending")
 
 
+def _done(
+    campaign_id: int,
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+    people: Any | None,
+) -> Any:
+    """People with `need` counted reports of `milestones` (only among `people`, if given)."""
+    counted = [
+        Report.campaign_id == campaign_id,
+        Report.milestone_key.in_(milestones),
+        Report.status.in_(statuses),
+    ]
+    if people is not None:
+        counted.append(Report.person_id.in_(people))
+    return (
+        select(Report.person_id)
+        .where(*counted)
+        .group_by(Report.person_id)
+        .having(func.count() >= need)
+        .subquery()
+    )
+
+
+def _small(path: str) -> bool:
+    # Below a province's second level the population is small: aggregate only its
+    # reports. For a province, one pass over the campaign's reports is faster.
+    return path.count("/") > 3
+
+
 async def people_tally(
     session: AsyncSession,
     *,
@@ -134,6 +165,7 @@ async def people_tally(
     One statement: the population (distinct people) left-joined to those with enough
     counted reports. A person has one report per milestone, so count(*) counts milestones.
     Measured shapes: benchmarks/indicators.py (200,000 people, 1,000,000 reports).
+    These are the people who joined; `people_by_place` gives what headcounts divide.
     """
     population = (
         select(Membership.person_id)
@@ -142,27 +174,68 @@ async def people_tally(
         .distinct()
         .subquery()
     )
-    counted = [
-        Report.campaign_id == campaign_id,
-        Report.milestone_key.in_(milestones),
-        Report.status.in_(statuses),
-    ]
-    if path.count("/") > 3:
-        # Below district level the population is small: aggregate only its reports.
-        # For a district or province, one pass over the campaign's reports is faster.
-        counted.append(Report.person_id.in_(select(population.c.person_id)))
-    done = (
-        select(Report.person_id)
-        .where(*counted)
-        .group_by(Report.person_id)
-        .having(func.count() >= need)
-        .subquery()
-    )
+    people = select(population.c.person_id) if _small(path) else None
+    done = _done(campaign_id, milestones, need, statuses, people)
     query = select(func.count(), func.count(done.c.person_id)).select_from(
         population.outerjoin(done, done.c.person_id == population.c.person_id)
     )
     row = (await session.execute(query)).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+async def people_by_place(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    path: str,
+    place_kind: str,
+    roles: Sequence[str],
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+) -> dict[int, tuple[int, int]]:
+    """{place id: (people of `roles` in it, how many have `need` counted milestones)} for
+    the `place_kind` units (classes, schools, units) at or below `path`.
+
+    A person is counted in every place they belong to (a parent of children in two
+    classes, once in each), the way headcounts count them. Places nobody joined are left
+    out.
+    """
+    place = aliased(OrgUnit)
+    member_org = aliased(OrgUnit)
+    if place_kind == "class":
+        # Classes have nothing below them: the membership names the class itself.
+        inside = member_org.id == place.id
+    else:
+        inside = and_(
+            member_org.path >= place.path,
+            member_org.path
+            < func.substr(place.path, 1, func.length(place.path) - 1, type_=String).concat("0"),
+        )
+    members = (
+        select(place.id.label("place_id"), Membership.person_id.label("person_id"))
+        .select_from(place)
+        .join(member_org, inside)
+        .join(Membership, Membership.org_id == member_org.id)
+        .where(
+            place.kind == place_kind,
+            place.path >= path,
+            place.path < path[:-1] + "0",
+            Membership.role.in_(roles),
+        )
+        .distinct()
+        .subquery()
+    )
+    people = select(members.c.person_id) if _small(path) else None
+    done = _done(campaign_id, milestones, need, statuses, people)
+    query = (
+        select(members.c.place_id, func.count(), func.count(done.c.person_id))
+        .select_from(members.outerjoin(done, done.c.person_id == members.c.person_id))
+        .group_by(members.c.place_id)
+    )
+    return {
+        int(row[0]): (int(row[1] or 0), int(row[2] or 0)) for row in await session.execute(query)
+    }
 
 
 async def school_tally(

@@ -22,12 +22,12 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.errors import InputRejected, NotAllowed
+from bot.flows.headcount import MAX_HEADCOUNT, parse_count
 from bot.services.indicators import STAFF_ROLES
 from bot.services.people import PersonView
 from bot.text import normalise
@@ -36,7 +36,6 @@ from storage import org_units
 from storage.db import UnitOfWork
 from storage.models import HEADCOUNT_KINDS, OrgUnit
 
-MAX_HEADCOUNT = 5000
 PLACE_KINDS = {"students": ("class",), "families": ("class",), "staff": ("school", "unit")}
 CSV_COUNTS = HEADCOUNT_KINDS  # the count columns of an import file
 MAX_PLACES = 60  # places offered in the chat (a school's staff and its classes)
@@ -60,6 +59,7 @@ class Place:
     name: str
     current: int | None
     joined: int  # the people this headcount counts who have joined
+    counts: str  # who those are: staff, students, or families (parents and students)
 
 
 def counted_roles(kind: str, families_apart: bool) -> tuple[str, ...]:
@@ -75,16 +75,6 @@ def counted_roles(kind: str, families_apart: bool) -> tuple[str, ...]:
 def check_range(count: int) -> None:
     if not 1 <= count <= MAX_HEADCOUNT:
         raise HeadcountRejected("range")
-
-
-def parse_count(text: str) -> int | None:
-    """A whole number as people type it: "40", "1.200", "1 200"; None otherwise."""
-    cleaned = text.strip()
-    if re.fullmatch(r"\d{1,3}([.,\s]\d{3})+", cleaned):
-        cleaned = re.sub(r"[.,\s]", "", cleaned)
-    if not (cleaned.isascii() and cleaned.isdigit()) or len(cleaned) > 9:
-        return None
-    return int(cleaned)
 
 
 async def _joined(uow: UnitOfWork, unit: OrgUnit, roles: Sequence[str]) -> int:
@@ -155,23 +145,31 @@ async def places(uow: UnitOfWork, person: PersonView, org_id: int) -> list[Place
     result = []
     for unit, kind in found[:MAX_PLACES]:
         kept = known.get(unit.id, {})
-        roles = counted_roles(kind, families_apart="families" in kept)
-        result.append(
-            Place(unit.id, kind, unit.name, kept.get(kind), await _joined(uow, unit, roles))
-        )
+        apart = "families" in kept
+        roles = counted_roles(kind, families_apart=apart)
+        counts = "staff" if kind == "staff" else "students" if apart else "families"
+        joined = await _joined(uow, unit, roles)
+        result.append(Place(unit.id, kind, unit.name, kept.get(kind), joined, counts))
     return result
+
+
+@dataclass(frozen=True)
+class Recorded:
+    name: str  # the class's or school's
+    before: int | None  # the count it replaced
 
 
 async def record(
     uow: UnitOfWork, person: PersonView, org_id: int, kind: str, count: int, now: datetime
-) -> int | None:
-    """Record a headcount typed in the chat; returns the count it replaced, if any."""
+) -> Recorded:
+    """Record a headcount typed in the chat. NotAllowed when it is not this person's to
+    record; HeadcountRejected when it cannot be right (nothing is saved then)."""
     unit = await org_units.get(uow.session, org_id)
     if unit is None or kind not in ("students", "staff") or not may_record(person, unit, kind):
         raise NotAllowed("not this person's class or school")
     before = (await rows.of_orgs(uow.session, [unit.id])).get(unit.id, {}).get(kind)
     await _save(uow, unit, {kind: count}, "chat", now)
-    return before
+    return Recorded(unit.name, before)
 
 
 # the import file ------------------------------------------------------------------------

@@ -144,9 +144,8 @@ async def class_progress(message: Message, turn: Turn) -> None:
             )
             if concerns(t, place) and (t.population or (t.coverage and t.coverage.known))
         ]
-        parts: list[Text] = [
-            Plain(f"📋 {place.org_name}" + (f" ({place.school_name})" if place.school_name else ""))
-        ]
+        school = place.school_name if place.school_id != place.org_id else None
+        parts: list[Text] = [Plain(f"📋 {place.org_name}" + (f" ({school})" if school else ""))]
         if tallies:
             parts.append(
                 Joined(

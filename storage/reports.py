@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, exists, func, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import COUNTED, Membership, OrgUnit, Person, Report
@@ -188,6 +187,7 @@ async def people_by_place(
     *,
     campaign_id: int,
     path: str,
+    places: Collection[int],
     place_kind: str,
     roles: Sequence[str],
     milestones: Sequence[str],
@@ -195,47 +195,55 @@ async def people_by_place(
     statuses: Sequence[str],
 ) -> dict[int, tuple[int, int]]:
     """{place id: (people of `roles` in it, how many have `need` counted milestones)} for
-    the `place_kind` units (classes, schools, units) at or below `path`.
+    `places`, units of `place_kind` (classes, schools, units) at or below `path`.
 
     A person is counted in every place they belong to (a parent of children in two
     classes, once in each), the way headcounts count them. Places nobody joined are left
-    out.
+    out. A class is its members' own org, so SQL groups them; for a school or a unit the
+    members sit anywhere below it, so their rows (one per membership: a few per member
+    of staff) are bucketed here by the ids on their org's path.
     """
-    place = aliased(OrgUnit)
-    member_org = aliased(OrgUnit)
-    if place_kind == "class":
-        # Classes have nothing below them: the membership names the class itself.
-        inside = member_org.id == place.id
-    else:
-        inside = and_(
-            member_org.path >= place.path,
-            member_org.path
-            < func.substr(place.path, 1, func.length(place.path) - 1, type_=String).concat("0"),
-        )
+    if not places:
+        return {}
+    wanted = set(places)
+    classes = place_kind == "class"
     members = (
-        select(place.id.label("place_id"), Membership.person_id.label("person_id"))
-        .select_from(place)
-        .join(member_org, inside)
-        .join(Membership, Membership.org_id == member_org.id)
-        .where(
-            place.kind == place_kind,
-            place.path >= path,
-            place.path < path[:-1] + "0",
-            Membership.role.in_(roles),
+        select(
+            Membership.org_id.label("org_id"),
+            OrgUnit.path.label("org_path"),
+            Membership.person_id.label("person_id"),
         )
-        .distinct()
-        .subquery()
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.role.in_(roles), under(path))
     )
+    if classes:
+        members = members.where(OrgUnit.kind == "class")
+    members = members.distinct().subquery()
     people = select(members.c.person_id) if _small(path) else None
     done = _done(campaign_id, milestones, need, statuses, people)
-    query = (
-        select(members.c.place_id, func.count(), func.count(done.c.person_id))
-        .select_from(members.outerjoin(done, done.c.person_id == members.c.person_id))
-        .group_by(members.c.place_id)
-    )
-    return {
-        int(row[0]): (int(row[1] or 0), int(row[2] or 0)) for row in await session.execute(query)
-    }
+    joined = members.outerjoin(done, done.c.person_id == members.c.person_id)
+    found: dict[int, tuple[int, int]] = {}
+    if classes:
+        query = (
+            select(members.c.org_id, func.count(), func.count(done.c.person_id))
+            .select_from(joined)
+            .group_by(members.c.org_id)
+        )
+        for org_id, count, achieved in await session.execute(query):
+            if org_id in wanted:
+                found[int(org_id)] = (int(count or 0), int(achieved or 0))
+        return found
+    query = select(members.c.org_path, members.c.person_id, done.c.person_id).select_from(joined)
+    seen: dict[int, set[int]] = {}
+    did: dict[int, set[int]] = {}
+    for org_path, person_id, achieved in await session.execute(query):
+        for part in org_path.strip("/").split("/"):
+            place = int(part)
+            if place in wanted:
+                seen.setdefault(place, set()).add(person_id)
+                if achieved is not None:
+                    did.setdefault(place, set()).add(person_id)
+    return {place: (len(ids), len(did.get(place, ()))) for place, ids in seen.items()}
 
 
 async def school_tally(

@@ -124,22 +124,24 @@ async def _coverage(
     headcount = joined = achieved = missing_classes = missing_staff = 0
     for group_roles, place_kind, kinds in groups:
         places, counts = await headcounts.of_places(uow.reads, path, place_kind)
+        sized = {
+            place_id: size
+            for place_id, kept in counts.items()
+            if (size := next((kept[kind] for kind in kinds if kept.get(kind)), None))
+        }
         members = await reports.people_by_place(
             uow.reads,
             campaign_id=campaign_id,
             path=path,
+            places=sized.keys(),
             place_kind=place_kind,
             roles=group_roles,
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
         )
-        known = 0
-        for place_id, kept in counts.items():
-            size = next((kept[kind] for kind in kinds if kept.get(kind)), None)
-            if size is None:
-                continue
-            known += 1
+        known = len(sized)
+        for place_id, size in sized.items():
             in_place, done = members.get(place_id, (0, 0))
             headcount += size
             joined += min(in_place, size)

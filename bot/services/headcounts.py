@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,8 +76,6 @@ def check_range(count: int) -> None:
         raise HeadcountRejected("range")
 
 
-async def _joined(uow: UnitOfWork, unit: OrgUnit, roles: Sequence[str]) -> int:
-    return await rows.joined(uow.session, unit.path, roles)
 
 
 async def _check(uow: UnitOfWork, unit: OrgUnit, counts: dict[str, int]) -> None:
@@ -91,7 +88,7 @@ async def _check(uow: UnitOfWork, unit: OrgUnit, counts: dict[str, int]) -> None
         check_range(count)
     for kind in counts:
         roles = counted_roles(kind, families_apart="families" in merged)
-        joined = await _joined(uow, unit, roles)
+        joined = await rows.joined(uow.session, unit.path, roles)
         if merged[kind] < joined:
             raise HeadcountRejected("too_few", joined)
 
@@ -148,7 +145,7 @@ async def places(uow: UnitOfWork, person: PersonView, org_id: int) -> list[Place
         apart = "families" in kept
         roles = counted_roles(kind, families_apart=apart)
         counts = "staff" if kind == "staff" else "students" if apart else "families"
-        joined = await _joined(uow, unit, roles)
+        joined = await rows.joined(uow.reads, unit.path, roles)
         result.append(Place(unit.id, kind, unit.name, kept.get(kind), joined, counts))
     return result
 

@@ -156,8 +156,8 @@ async def test_a_principal_records_the_staff_and_any_class(harness: Harness) -> 
     # no headcount yet.
     assert "hoàn thành 0/50 (0%), tham gia 2/50 (4%); chỉ tiêu 100%" in view, view
     assert (
-        f"⚠️ {FAMILIES}: hoàn thành 0/36 (0%), tham gia 0/36 (0%); chỉ tiêu 90% "
-        "Số lớp chưa có sĩ số: 1."
+        f"⚠️ {FAMILIES}: hoàn thành 0/36 (0%), tham gia 0/36 (0%); chỉ tiêu 90%\n"
+        "   Số lớp chưa có sĩ số: 1."
     ) in view, view
 
 

@@ -130,7 +130,7 @@ async def naive_tallies(
             )
 
         if indicator.counts == "people":
-            audience = set(indicator.audience)
+            audience = set(indicators.counted_roles(indicator))  # principals are staff too
             population = {person_id for person_id, role, _ in members if role in audience}
             achieved = sum(1 for p in population if done({p}, indicator.milestones) >= need)
             result[indicator.id] = (len(population), achieved)

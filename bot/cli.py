@@ -4,6 +4,7 @@
     hocvuso db upgrade
     hocvuso org add --kind KIND --name NAME [--parent ORG] [--level LEVEL]
     hocvuso org import FILE.csv   (columns province,commune,school,unit,class[,level])
+    hocvuso headcount import FILE.csv
     hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--qr FILE]
     hocvuso campaign check FILE.yaml | campaign load FILE.yaml
     hocvuso backup FILE
@@ -56,6 +57,15 @@ def parser() -> argparse.ArgumentParser:
     )
     imp = org.add_parser("import", help="import units and classes from a CSV file")
     imp.add_argument("file", type=Path)
+    headcount = commands.add_parser(
+        "headcount", help="headcounts: students, families and staff"
+    ).add_subparsers(dest="action", required=True)
+    counts = headcount.add_parser(
+        "import",
+        help="record headcounts from a CSV file: columns naming the place (province, ..., "
+        "school, class, or org_id) and students, families or staff",
+    )
+    counts.add_argument("file", type=Path)
     invite = commands.add_parser("invite", help="invites").add_subparsers(
         dest="action", required=True
     )
@@ -174,6 +184,25 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_headcount_import(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.services import headcounts
+    from storage import audit
+
+    text = args.file.read_text(encoding="utf-8")
+
+    async def work(uow: UnitOfWork) -> Any:
+        now = Clock(settings.zone).now()
+        report = await headcounts.import_csv(uow, text, now)
+        await audit.record(
+            uow.session, now, None, "headcount.import", rows=report.rows, saved=report.saved
+        )
+        return report
+
+    report = asyncio.run(in_transaction(settings, work))
+    print(f"{report.rows} rows read, {report.saved} headcounts recorded")
+    return 0
+
+
 def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
     from bot.services import invites
 
@@ -279,6 +308,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace, Settings], 
     ("db", "upgrade"): cmd_db_upgrade,
     ("org", "add"): cmd_org_add,
     ("org", "import"): cmd_org_import,
+    ("headcount", "import"): cmd_headcount_import,
     ("invite", "create"): cmd_invite_create,
     ("campaign", "check"): cmd_campaign_check,
     ("campaign", "load"): cmd_campaign_load,

@@ -32,7 +32,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("progress", REPORTERS, T("My milestones and what is left"), superadmins=False),
     CommandSpec(
         "class",
-        frozenset({"staff"}),
+        frozenset({"staff", "principal"}),
         T("Progress of my class or unit; remind those who have not reported"),
         superadmins=False,
     ),

@@ -77,6 +77,28 @@ class OrgUnit(Base):
     level: Mapped[str | None] = mapped_column(String(24))  # SCHOOL_LEVELS, schools only
 
 
+HEADCOUNT_KINDS = ("students", "families", "staff")
+HEADCOUNT_SOURCES = ("import", "chat")
+
+
+class Headcount(Base):
+    """How many people a place really has: the denominators of the indicators.
+
+    students and families on classes (families default to students when not given),
+    staff on schools (principals included) and, where a school keeps them, on units.
+    """
+
+    __tablename__ = "headcounts"
+    __table_args__ = (UniqueConstraint("org_id", "kind", name="uq_headcounts_org_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # HEADCOUNT_KINDS
+    count: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))  # HEADCOUNT_SOURCES
+    updated_at: Mapped[datetime]
+
+
 class Person(Base):
     """Someone who accepted the consent text. Deleted data leaves status 'forgotten'."""
 

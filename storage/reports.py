@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import ColumnElement
 
@@ -120,6 +120,36 @@ def counted_statuses(verified_only: bool) -> tuple[str, ...]:
     return COUNTED if verified_only else (*COUNTED, "pending")
 
 
+def _done(
+    campaign_id: int,
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+    people: Any | None,
+) -> Any:
+    """People with `need` counted reports of `milestones` (only among `people`, if given)."""
+    counted = [
+        Report.campaign_id == campaign_id,
+        Report.milestone_key.in_(milestones),
+        Report.status.in_(statuses),
+    ]
+    if people is not None:
+        counted.append(Report.person_id.in_(people))
+    return (
+        select(Report.person_id)
+        .where(*counted)
+        .group_by(Report.person_id)
+        .having(func.count() >= need)
+        .subquery()
+    )
+
+
+def _small(path: str) -> bool:
+    # Below a province's second level the population is small: aggregate only its
+    # reports. For a province, one pass over the campaign's reports is faster.
+    return path.count("/") > 3
+
+
 async def people_tally(
     session: AsyncSession,
     *,
@@ -135,6 +165,7 @@ async def people_tally(
     One statement: the population (distinct people) left-joined to those with enough
     counted reports. A person has one report per milestone, so count(*) counts milestones.
     Measured shapes: benchmarks/indicators.py (200,000 people, 1,000,000 reports).
+    These are the people who joined; `people_by_place` gives what headcounts divide.
     """
     population = (
         select(Membership.person_id)
@@ -143,27 +174,84 @@ async def people_tally(
         .distinct()
         .subquery()
     )
-    counted = [
-        Report.campaign_id == campaign_id,
-        Report.milestone_key.in_(milestones),
-        Report.status.in_(statuses),
-    ]
-    if path.count("/") > 3:
-        # Below commune level the population is small: aggregate only its reports.
-        # For a commune or province, one pass over the campaign's reports is faster.
-        counted.append(Report.person_id.in_(select(population.c.person_id)))
-    done = (
-        select(Report.person_id)
-        .where(*counted)
-        .group_by(Report.person_id)
-        .having(func.count() >= need)
-        .subquery()
-    )
+    people = select(population.c.person_id) if _small(path) else None
+    done = _done(campaign_id, milestones, need, statuses, people)
     query = select(func.count(), func.count(done.c.person_id)).select_from(
         population.outerjoin(done, done.c.person_id == population.c.person_id)
     )
     row = (await session.execute(query)).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+async def people_by_place(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    path: str,
+    places: Collection[int],
+    place_kind: str,
+    roles: Sequence[str],
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+) -> dict[int, tuple[int, int]]:
+    """{place id: (people of `roles` in it, how many have `need` counted milestones)} for
+    `places`, units of `place_kind` (classes, schools, units) at or below `path`.
+
+    A person is counted in every place they belong to (a parent of children in two
+    classes, once in each), the way headcounts count them; in a class, a parent counts
+    once for each child they named there (`Membership.children`). Places nobody joined are left
+    out. A class is its members' own org, so SQL groups them; for a school or a unit the
+    members sit anywhere below it, so their rows (one per membership: a few per member
+    of staff) are bucketed here by the ids on their org's path.
+    """
+    if not places:
+        return {}
+    wanted = set(places)
+    classes = place_kind == "class"
+    members = (
+        select(
+            Membership.org_id.label("org_id"),
+            OrgUnit.path.label("org_path"),
+            Membership.person_id.label("person_id"),
+            Membership.children.label("children"),
+        )
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.role.in_(roles), under(path))
+    )
+    if classes:
+        members = members.where(OrgUnit.kind == "class")
+    members = members.distinct().subquery()
+    people = select(members.c.person_id) if _small(path) else None
+    done = _done(campaign_id, milestones, need, statuses, people)
+    joined = members.outerjoin(done, done.c.person_id == members.c.person_id)
+    found: dict[int, tuple[int, int]] = {}
+    if classes:
+        # A parent stands for each child they named in the class (one by default).
+        query = (
+            select(
+                members.c.org_id,
+                func.sum(members.c.children),
+                func.sum(case((done.c.person_id.is_not(None), members.c.children), else_=0)),
+            )
+            .select_from(joined)
+            .group_by(members.c.org_id)
+        )
+        for org_id, count, achieved in await session.execute(query):
+            if org_id in wanted:
+                found[int(org_id)] = (int(count or 0), int(achieved or 0))
+        return found
+    query = select(members.c.org_path, members.c.person_id, done.c.person_id).select_from(joined)
+    seen: dict[int, set[int]] = {}
+    did: dict[int, set[int]] = {}
+    for org_path, person_id, achieved in await session.execute(query):
+        for part in org_path.strip("/").split("/"):
+            place = int(part)
+            if place in wanted:
+                seen.setdefault(place, set()).add(person_id)
+                if achieved is not None:
+                    did.setdefault(place, set()).add(person_id)
+    return {place: (len(ids), len(did.get(place, ()))) for place, ids in seen.items()}
 
 
 async def school_tally(

@@ -12,6 +12,7 @@ from aiogram import Router
 from bot.flows.broadcast import BROADCAST
 from bot.flows.deadline import DEADLINE
 from bot.flows.forget import FORGET
+from bot.flows.headcount import HEADCOUNT
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
 from bot.flows.onboarding import ONBOARDING
@@ -26,6 +27,7 @@ from bot.handlers import (
     errors,
     fallback,
     flow,
+    headcount,
     invite,
     privacy,
     report,
@@ -68,5 +70,6 @@ def build_flows() -> FlowRegistry:
             (SETTINGS, settings.finish_settings),
             (DEADLINE, deadlines.finish_deadline),
             (BROADCAST, broadcast.finish_broadcast),
+            (HEADCOUNT, headcount.finish_headcount),
         )
     )

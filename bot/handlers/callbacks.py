@@ -85,3 +85,12 @@ class BroadcastCallback(CallbackData, prefix="bc"):
     v: int
     id: DB_ID
     a: Literal["cancel", "results", "unread"]
+
+
+class HeadcountCallback(CallbackData, prefix="hc"):
+    """"Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
+    class). The place is checked against the presser's memberships, so a button forged for
+    another school's class opens nothing."""
+
+    v: int
+    o: DB_ID

@@ -1,11 +1,23 @@
 """Indicators against targets for any org node, computed by SQL aggregation.
 
-For an indicator that counts people: its population is everyone holding one of
-its roles at or below the node; achieved are those with all (or any) of its
-milestones counted — approved, or accepted where no verification is needed
-(pending ones too when `verified_only` is false). For an indicator that counts
-schools: schools at or below the node whose principal reported its milestones.
-People who used /forget stay in both numbers, anonymously.
+For an indicator that counts people, a target's percentage is of everyone it names,
+not of those who joined the bot. So beside the people who joined (`population`) and
+those who did it (`achieved`), a tally divides by the headcounts schools recorded
+(bot.services.headcounts):
+
+* families and students: per class, families (the number of students unless the
+  school gave families apart) when the audience has parents, students otherwise;
+* staff: per school (principals are staff too: the plan covers all cán bộ), or per
+  unit for a unit's own tally.
+
+`reach` is joined / headcount and `progress` is did it / headcount, summed over the
+places that have a headcount (each place's numbers capped at its headcount); places
+without one are counted apart, and with no headcount at all both are None: the bot
+says so rather than dividing by those who joined. A parent is counted once per
+membership (a parent of children in two classes, once in each class).
+
+For an indicator that counts schools: schools at or below the node whose principal
+reported its milestones. People who used /forget stay in every number, anonymously.
 """
 
 from __future__ import annotations
@@ -15,18 +27,59 @@ from dataclasses import dataclass
 from bot.campaign.pack import CampaignPack, Indicator
 from bot.families import member_label
 from bot.text import Text
-from storage import reports
+from storage import headcounts, org_units, reports
 from storage.db import UnitOfWork
+
+STAFF_ROLES = ("staff", "principal")
+FAMILY_ROLES = ("parent", "student")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the headcounts say about a people indicator at one node."""
+
+    headcount: int  # summed over the places that have one
+    joined: int  # joined in those places (each capped at its headcount)
+    achieved: int  # did it in those places (each capped at its headcount)
+    missing_classes: int = 0  # classes without a headcount (families, students)
+    missing_staff: int = 0  # schools or units without a staff headcount
+
+    @property
+    def known(self) -> bool:
+        return self.headcount > 0
+
+    @property
+    def complete(self) -> bool:
+        return self.known and not self.missing_classes and not self.missing_staff
 
 
 @dataclass(frozen=True)
 class Tally:
     indicator: Indicator
-    population: int
+    population: int  # people: who joined; schools: schools
     achieved: int
+    coverage: Coverage | None = None  # people indicators only
+
+    @property
+    def reach(self) -> float | None:
+        """Joined / headcount; None without a headcount."""
+        if self.coverage is None or not self.coverage.known:
+            return None
+        return self.coverage.joined / self.coverage.headcount
+
+    @property
+    def progress(self) -> float | None:
+        """Did it / headcount; None without a headcount."""
+        if self.coverage is None or not self.coverage.known:
+            return None
+        return self.coverage.achieved / self.coverage.headcount
 
     @property
     def fraction(self) -> float:
+        """The share shown against the target: progress for people (0 without a
+        headcount), achieved / population for schools."""
+        if self.coverage is not None:
+            return self.progress or 0.0
         return self.achieved / self.population if self.population else 0.0
 
     @property
@@ -35,10 +88,80 @@ class Tally:
 
     @property
     def met(self) -> bool:
+        if self.coverage is not None:
+            return self.coverage.complete and self.fraction >= self.target
         return self.population > 0 and self.fraction >= self.target
 
 
-async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: str) -> Tally:
+def counted_roles(indicator: Indicator) -> tuple[str, ...]:
+    """The roles an indicator counts: its audience, and principals wherever staff are."""
+    roles = list(indicator.audience)
+    if "staff" in roles and "principal" not in roles:
+        roles.append("principal")
+    return tuple(roles)
+
+
+def node_id(path: str) -> int:
+    return int(path.strip("/").split("/")[-1])
+
+
+async def _coverage(
+    uow: UnitOfWork,
+    campaign_id: int,
+    indicator: Indicator,
+    path: str,
+    node_kind: str,
+    roles: tuple[str, ...],
+    need: int,
+    statuses: tuple[str, ...],
+) -> Coverage:
+    groups: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []  # roles, place, kinds
+    family = tuple(r for r in roles if r in FAMILY_ROLES)
+    if family:
+        kinds = ("families", "students") if "parent" in family else ("students",)
+        groups.append((family, "class", kinds))
+    staff = tuple(r for r in roles if r in STAFF_ROLES)
+    if staff:
+        groups.append((staff, "unit" if node_kind == "unit" else "school", ("staff",)))
+    headcount = joined = achieved = missing_classes = missing_staff = 0
+    for group_roles, place_kind, kinds in groups:
+        places, counts = await headcounts.of_places(uow.reads, path, place_kind)
+        sized = {
+            place_id: size
+            for place_id, kept in counts.items()
+            if (size := next((kept[kind] for kind in kinds if kept.get(kind)), None))
+        }
+        members = await reports.people_by_place(
+            uow.reads,
+            campaign_id=campaign_id,
+            path=path,
+            places=sized.keys(),
+            place_kind=place_kind,
+            roles=group_roles,
+            milestones=indicator.milestones,
+            need=need,
+            statuses=statuses,
+        )
+        known = len(sized)
+        for place_id, size in sized.items():
+            in_place, done = members.get(place_id, (0, 0))
+            headcount += size
+            joined += min(in_place, size)
+            achieved += min(done, size)
+        if place_kind == "class":
+            missing_classes += places - known
+        else:
+            missing_staff += places - known
+    return Coverage(headcount, joined, achieved, missing_classes, missing_staff)
+
+
+async def tally(
+    uow: UnitOfWork,
+    campaign_id: int,
+    indicator: Indicator,
+    path: str,
+    node_kind: str | None = None,
+) -> Tally:
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = reports.counted_statuses(indicator.verified_only)
     if indicator.counts == "schools":
@@ -50,24 +173,33 @@ async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: s
             need=need,
             statuses=statuses,
         )
-    else:
-        population, achieved = await reports.people_tally(
-            uow.reads,
-            campaign_id=campaign_id,
-            path=path,
-            roles=indicator.audience,
-            milestones=indicator.milestones,
-            need=need,
-            statuses=statuses,
-        )
-    return Tally(indicator, population, achieved)
+        return Tally(indicator, population, achieved)
+    roles = counted_roles(indicator)
+    population, achieved = await reports.people_tally(
+        uow.reads,
+        campaign_id=campaign_id,
+        path=path,
+        roles=roles,
+        milestones=indicator.milestones,
+        need=need,
+        statuses=statuses,
+    )
+    if node_kind is None:
+        node = await org_units.get(uow.reads, node_id(path))
+        node_kind = node.kind if node is not None else "school"
+    coverage = await _coverage(
+        uow, campaign_id, indicator, path, node_kind, roles, need, tuple(statuses)
+    )
+    return Tally(indicator, population, achieved, coverage)
 
 
 async def tallies(
     uow: UnitOfWork, campaign_id: int, pack: CampaignPack, path: str, *, people_only: bool = False
 ) -> list[Tally]:
     chosen = [i for i in pack.indicators if not people_only or i.counts == "people"]
-    return [await tally(uow, campaign_id, indicator, path) for indicator in chosen]
+    node = await org_units.get(uow.reads, node_id(path))
+    kind = node.kind if node is not None else None
+    return [await tally(uow, campaign_id, indicator, path, kind) for indicator in chosen]
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from bot.flows.onboarding import ONBOARDING
 from bot.handlers.callbacks import VERSION, FlowCallback
 from tests.flows.texts import msgids
 
-BASE = {"code": "abc", "school": "THPT A", "unit": "10A1", "role": "parent", "tg_name": "Lan"}
+# A student: the engine is the point here (a parent's child steps: test_onboarding_flow.py).
+BASE = {"code": "abc", "school": "THPT A", "unit": "10A1", "role": "student", "tg_name": "Lan"}
 
 
 def state(step: str, **extra: object) -> State:

@@ -10,7 +10,8 @@ class 0 "/1/2/3/12/" vs class 1 "/1/2/3/120/"):
     │   │   ├── units 5, 6, 7, 8: staff s = 0..59, 15 per unit (unit = 5 + s // 15)
     │   │   └── classes 12, 120..148: parents p = 0..1199, 40 per class (class c = p // 40);
     │   │       parent 0 also sits in class 1; parent 5 used /forget; student 4000 in class 29
-    │   └── school 31 (B): principal 901, staff 5000-5002 (unit 310), parents 5100-5103 (class 311)
+    │   └── school 31 (B): principal 901, staff 5000-5002 (unit 310), parents 5100-5103 (class 311),
+    │       parents 5200-5209 (class 312, "sparse": 10 of its 40 families joined, all reported)
     └── district 20 (D2)
         └── school 21 (C): principal 902, staff 6000-6001 (unit 210), parents 6100-6102 (class 211)
 
@@ -25,7 +26,14 @@ Reports in school A:
                                        leak into the staff indicators)
     student   cashless_fees accepted
     principal school_records_digitised accepted, school_cashless_fees pending,
-              school_4725_level2 rejected; staff_digital_skills approved (not staff: ignored)
+              school_4725_level2 rejected; staff_digital_skills approved (principals are
+              staff in the staff indicators: the plan covers all cán bộ)
+
+Headcounts (the denominators): school A staff 64 (61 joined: 60 staff and the
+principal); unit 5 staff 15; class 0 students 40; class 1 students 40 and families 38
+(41 joined: fewer families than members, so the class is capped at 38); class 29
+students 45; the other 27 classes of A none. School B staff 5, class 312 students 40,
+class 311 none. School C none.
 
 The default pack: staff_basic_skills = any of [staff_digital_skills, bdhvs_course];
 families_digital_services = any of [school_digital_services, cashless_fees];
@@ -57,7 +65,7 @@ from bot.services import campaigns, indicators
 from storage import campaigns as campaign_rows
 from storage import migrate
 from storage.db import Database
-from storage.models import Membership, OrgUnit, Person, Report
+from storage.models import Headcount, Membership, OrgUnit, Person, Report
 
 NOW = datetime(2026, 9, 5, 1, 0, tzinfo=UTC)
 
@@ -65,6 +73,8 @@ PROVINCE, DISTRICT, SCHOOL_A, SCHOOL_B, DISTRICT_2, SCHOOL_C = 1, 2, 3, 31, 20, 
 UNITS = (5, 6, 7, 8)
 CLASSES = (12, *range(120, 149))  # class 0 is 12, classes 1..29 are 120..148
 UNIT_B, CLASS_B, UNIT_C, CLASS_C = 310, 311, 210, 211
+SPARSE = 312  # school B: 10 of 40 families joined
+PARENTS_SPARSE = 5200
 PRINCIPAL_A, PRINCIPAL_B, PRINCIPAL_C = 900, 901, 902
 STAFF, PARENTS, STUDENT = 1000, 2000, 4000  # id bases in school A
 FORGOTTEN = PARENTS + 5
@@ -88,6 +98,7 @@ PATHS: dict[int, str] = {PROVINCE: "/1/", DISTRICT: "/1/2/", SCHOOL_A: "/1/2/3/"
 PATHS.update({u: f"/1/2/3/{u}/" for u in UNITS})
 PATHS.update({c: f"/1/2/3/{c}/" for c in CLASSES})
 PATHS.update({SCHOOL_B: "/1/2/31/", UNIT_B: "/1/2/31/310/", CLASS_B: "/1/2/31/311/"})
+PATHS[SPARSE] = "/1/2/31/312/"
 PATHS.update({DISTRICT_2: "/1/20/", SCHOOL_C: "/1/20/21/", UNIT_C: "/1/20/21/210/"})
 PATHS[CLASS_C] = "/1/20/21/211/"
 
@@ -96,7 +107,7 @@ def _org_rows() -> list[dict[str, Any]]:
     kinds = {PROVINCE: "province", DISTRICT: "district", DISTRICT_2: "district"}
     kinds.update({s: "school" for s in (SCHOOL_A, SCHOOL_B, SCHOOL_C)})
     kinds.update({u: "unit" for u in (*UNITS, UNIT_B, UNIT_C)})
-    kinds.update({c: "class" for c in (*CLASSES, CLASS_B, CLASS_C)})
+    kinds.update({c: "class" for c in (*CLASSES, CLASS_B, CLASS_C, SPARSE)})
     rows = []
     for org_id, org_path in sorted(PATHS.items(), key=lambda item: item[1].count("/")):
         parts = org_path.strip("/").split("/")
@@ -123,6 +134,18 @@ def _person(person_id: int, name: str) -> dict[str, Any]:
         "status": "active",
         "created_at": NOW,
     }
+
+
+HEADCOUNTS: list[tuple[int, str, int]] = [  # org, kind, count
+    (SCHOOL_A, "staff", 64),
+    (UNITS[0], "staff", 15),
+    (CLASSES[0], "students", 40),
+    (CLASSES[1], "students", 40),
+    (CLASSES[1], "families", 38),
+    (CLASSES[29], "students", 45),
+    (SCHOOL_B, "staff", 5),
+    (SPARSE, "students", 40),
+]
 
 
 def _world() -> tuple[list[dict], list[dict], list[tuple[int, int, str]], list[tuple]]:
@@ -191,6 +214,10 @@ def _world() -> tuple[list[dict], list[dict], list[tuple[int, int, str]], list[t
         people.append(_person(PARENTS_B + i, f"PH B{i}"))
         members.append((PARENTS_B + i, CLASS_B, "parent"))
         reports.append((PARENTS_B + i, "school_digital_services", "accepted"))
+    for i in range(10):
+        people.append(_person(PARENTS_SPARSE + i, f"PH S{i}"))
+        members.append((PARENTS_SPARSE + i, SPARSE, "parent"))
+        reports.append((PARENTS_SPARSE + i, "school_digital_services", "accepted"))
 
     # School C (the other district).
     reports += [
@@ -229,6 +256,14 @@ class World:
             await uow.abort()
         assert [t.indicator.id for t in found] == INDICATOR_ORDER
         return {t.indicator.id: (t.population, t.achieved) for t in found}
+
+    async def coverages(self, org_id: int) -> dict[str, indicators.Coverage | None]:
+        uow = self.db.unit_of_work()
+        try:
+            found = await indicators.tallies(uow, self.campaign_id, self.pack, path(org_id))
+        finally:
+            await uow.abort()
+        return {t.indicator.id: t.coverage for t in found}
 
     async def tally(self, indicator: Indicator, org_id: int) -> indicators.Tally:
         uow = self.db.unit_of_work()
@@ -275,6 +310,13 @@ async def build(db: Database) -> World:
                 "reported_at": NOW,
             }
             for person, milestone, status in reports
+        ],
+    )
+    await session.execute(
+        insert(Headcount),
+        [
+            {"org_id": o, "kind": k, "count": n, "source": "import", "updated_at": NOW}
+            for o, k, n in HEADCOUNTS
         ],
     )
     await uow.finish()
@@ -364,51 +406,53 @@ async def check_levels(world: World) -> None:
         **none,
     }
 
-    # School A: staff 6 per 12 -> 30 of 60 (units 8+8+7+7); parents 11 per 20 -> 660 of
-    # 1200 distinct (parent 0 once), plus the student -> 661 of 1201; signature s < 45.
+    # School A: staff 6 per 12 -> 30 of 60 (units 8+8+7+7), and the principal (skills
+    # approved) -> 31 of 61; parents 11 per 20 -> 660 of 1200 distinct (parent 0 once),
+    # plus the student -> 661 of 1201; signature s < 45 (the principal has none).
     # The principal: records accepted; cashless only pending; 4725 rejected.
     assert await world.tallies(SCHOOL_A) == {
-        "staff_basic_skills": (60, 30),
+        "staff_basic_skills": (61, 31),
         "families_digital_services": (1201, 661),
-        "staff_signature": (60, 45),
+        "staff_signature": (61, 45),
         "records_digitised": (1, 1),
         "cashless_einvoice": (1, 0),
         "self_assessment_level2": (1, 0),
     }
-    # School B alone: 3 staff all counted, 4 parents all counted; 4725 was withdrawn.
+    # School B alone: 3 staff all counted, the principal not; 4 + 10 parents all counted;
+    # 4725 was withdrawn.
     assert await world.tallies(SCHOOL_B) == {
-        "staff_basic_skills": (3, 3),
-        "families_digital_services": (4, 4),
-        "staff_signature": (3, 3),
+        "staff_basic_skills": (4, 3),
+        "families_digital_services": (14, 14),
+        "staff_signature": (4, 3),
         "records_digitised": (1, 1),
         "cashless_einvoice": (1, 1),
         "self_assessment_level2": (1, 0),
     }
     # District D = A + B; "/1/20/" (district 2) must not fall under "/1/2/".
     assert await world.tallies(DISTRICT) == {
-        "staff_basic_skills": (63, 33),
-        "families_digital_services": (1205, 665),
-        "staff_signature": (63, 48),
+        "staff_basic_skills": (65, 34),
+        "families_digital_services": (1215, 675),
+        "staff_signature": (65, 48),
         "records_digitised": (2, 2),
         "cashless_einvoice": (2, 1),
         "self_assessment_level2": (2, 0),
     }
-    # District 2 = school C: staff 6000 course approved, 6001 skills only pending -> 1 of 2;
-    # parents: 6100 cashless accepted, 6101 services rejected, 6102 nothing -> 1 of 3;
-    # principal: 4725 accepted, records pending.
+    # District 2 = school C: staff 6000 course approved, 6001 skills only pending, the
+    # principal nothing -> 1 of 3; parents: 6100 cashless accepted, 6101 services rejected,
+    # 6102 nothing -> 1 of 3; principal: 4725 accepted, records pending.
     assert await world.tallies(DISTRICT_2) == {
-        "staff_basic_skills": (2, 1),
+        "staff_basic_skills": (3, 1),
         "families_digital_services": (3, 1),
-        "staff_signature": (2, 2),
+        "staff_signature": (3, 2),
         "records_digitised": (1, 0),
         "cashless_einvoice": (1, 0),
         "self_assessment_level2": (1, 1),
     }
     # Province = D + D2.
     assert await world.tallies(PROVINCE) == {
-        "staff_basic_skills": (65, 34),
-        "families_digital_services": (1208, 666),
-        "staff_signature": (65, 50),
+        "staff_basic_skills": (68, 35),
+        "families_digital_services": (1218, 676),
+        "staff_signature": (68, 50),
         "records_digitised": (3, 2),
         "cashless_einvoice": (3, 1),
         "self_assessment_level2": (3, 1),
@@ -444,12 +488,89 @@ async def check_variants_and_figures(world: World) -> None:
         await uow.abort()
     assert [t.indicator.id for t in people_only] == INDICATOR_ORDER[:3]
     families = people_only[1]
-    assert families.fraction == pytest.approx(661 / 1201)
+    # Against the headcounts of classes 0, 1 and 29 (see check_headcounts): 68 of 123.
+    assert families.fraction == pytest.approx(68 / 123)
     assert (families.target, families.met) == (0.9, False)
     records = await world.tally(world.indicator("records_digitised"), SCHOOL_A)
-    assert (records.fraction, records.met) == (1.0, True)
+    assert (records.fraction, records.met, records.coverage) == (1.0, True, None)
     empty = await world.tally(world.indicator("staff_basic_skills"), CLASSES[0])
     assert (empty.population, empty.fraction, empty.met) == (0, 0.0, False)
+    assert (empty.reach, empty.progress) == (None, None)
+
+
+def cover(
+    headcount: int, joined: int, achieved: int, classes: int = 0, staff: int = 0
+) -> indicators.Coverage:
+    return indicators.Coverage(headcount, joined, achieved, classes, staff)
+
+
+async def test_reach_and_progress_divide_by_headcounts(world: World) -> None:
+    # The sparse class: 10 of 40 families joined, all 10 reported. Joined-only arithmetic
+    # said 100%; against the class's 40 it is 25% reach and 25% progress.
+    sparse = await world.tally(world.indicator("families_digital_services"), SPARSE)
+    assert (sparse.population, sparse.achieved) == (10, 10)
+    assert sparse.coverage == cover(40, 10, 10)
+    assert (sparse.reach, sparse.progress, sparse.fraction) == (0.25, 0.25, 0.25)
+    assert not sparse.met
+
+    # Class 311 has no headcount: all 4 reported, yet no percentage and not met.
+    blind = await world.tally(world.indicator("families_digital_services"), CLASS_B)
+    assert (blind.population, blind.achieved) == (4, 4)
+    assert blind.coverage == cover(0, 0, 0, classes=1)
+    assert (blind.reach, blind.progress, blind.fraction, blind.met) == (None, None, 0.0, False)
+
+    families = world.indicator("families_digital_services")
+    # Class 0: students 40, families default to them; 40 joined, 22 did it (check_levels).
+    class_0 = await world.tally(families, CLASSES[0])
+    assert class_0.coverage == cover(40, 40, 22)
+    assert (class_0.reach, class_0.progress) == (1.0, 22 / 40)
+    # Class 1: families 38 given (under its 40 students); 41 joined and 23 did it: the
+    # joined are capped at the 38 families.
+    class_1 = await world.tally(families, CLASSES[1])
+    assert class_1.coverage == cover(38, 38, 23)
+    # Class 29: students 45; 40 parents and the student joined, 23 did it.
+    class_29 = await world.tally(families, CLASSES[29])
+    assert class_29.coverage == cover(45, 41, 23)
+    assert (class_29.reach, class_29.progress) == (41 / 45, 23 / 45)
+    # Students only: the students' headcount, not the families'.
+    students = world.indicator("families_digital_services", audience=["student"])
+    assert (await world.tally(students, CLASSES[29])).coverage == cover(45, 1, 1)
+    assert (await world.tally(students, CLASSES[1])).coverage == cover(40, 0, 0)
+
+    # Staff, principals included. School A: 64 staff, 61 joined (60 and the principal);
+    # skills 31, signature 45. Unit 5: 15 staff, all joined; skills 8, signature 15 (met).
+    # Unit 6 has no headcount of its own.
+    skills, signature = world.indicator("staff_basic_skills"), world.indicator("staff_signature")
+    school_a = await world.tally(skills, SCHOOL_A)
+    assert school_a.coverage == cover(64, 61, 31)
+    assert (school_a.reach, school_a.progress) == (61 / 64, 31 / 64)
+    assert (await world.tally(signature, SCHOOL_A)).coverage == cover(64, 61, 45)
+    unit_5 = await world.tally(signature, UNITS[0])
+    assert unit_5.coverage == cover(15, 15, 15)
+    assert (unit_5.progress, unit_5.met) == (1.0, True)
+    assert (await world.tally(skills, UNITS[0])).coverage == cover(15, 15, 8)
+    unit_6 = await world.tally(skills, UNITS[1])
+    assert unit_6.coverage == cover(0, 0, 0, staff=1)
+    assert unit_6.progress is None
+
+    # School A's families: classes 0, 1, 29 -> 40 + 38 + 45 = 123 families, joined
+    # 40 + 38 + 41 = 119, did it 22 + 23 + 23 = 68; its other 27 classes have none.
+    assert (await world.tally(families, SCHOOL_A)).coverage == cover(123, 119, 68, classes=27)
+    # School B: staff 5 of which 4 joined (3 and the principal), skills 3, signature 3;
+    # families: the sparse class only (311 has none).
+    assert (await world.tally(skills, SCHOOL_B)).coverage == cover(5, 4, 3)
+    assert (await world.tally(signature, SCHOOL_B)).coverage == cover(5, 4, 3)
+    assert (await world.tally(families, SCHOOL_B)).coverage == cover(40, 10, 10, classes=1)
+    # District D = A + B; district 2 (school C) has no headcount at all; province = both.
+    district = await world.tally(families, DISTRICT)
+    assert district.coverage == cover(163, 129, 78, classes=28)
+    assert district.progress == 78 / 163 and not district.met
+    assert (await world.tally(skills, DISTRICT)).coverage == cover(69, 65, 34)
+    assert (await world.tally(signature, DISTRICT)).coverage == cover(69, 65, 48)
+    assert (await world.tally(skills, DISTRICT_2)).coverage == cover(0, 0, 0, staff=1)
+    assert (await world.tally(families, DISTRICT_2)).coverage == cover(0, 0, 0, classes=1)
+    assert (await world.tally(skills, PROVINCE)).coverage == cover(69, 65, 34, staff=1)
+    assert (await world.tally(families, PROVINCE)).coverage == cover(163, 129, 78, classes=29)
 
 
 FAMILY_MILESTONES = [
@@ -534,6 +655,7 @@ async def test_class_view_counts_sent_and_verified_reports_with_names(world: Wor
 
 async def test_reports_in_another_school_never_leak(world: World) -> None:
     before = {org: await world.tallies(org) for org in (SCHOOL_A, *UNITS, CLASSES[0])}
+    covered = {org: await world.coverages(org) for org in (SCHOOL_A, UNITS[0], CLASSES[1])}
     # Everything in schools B and C becomes counted, and more is reported there.
     async with world.db.transaction() as session:
         for first, last in ((PRINCIPAL_B, PRINCIPAL_C), (STAFF_B, PARENTS_C + 10)):
@@ -562,12 +684,13 @@ async def test_reports_in_another_school_never_leak(world: World) -> None:
         )
     after = {org: await world.tallies(org) for org in before}
     assert after == before
+    assert {org: await world.coverages(org) for org in covered} == covered
     # …while B and the district moved: B's 4725 now approved; C's records and cashless too.
     assert (await world.tallies(SCHOOL_B))["self_assessment_level2"] == (1, 1)
     assert await world.tallies(DISTRICT_2) == {
-        "staff_basic_skills": (2, 2),
+        "staff_basic_skills": (3, 2),  # the principal of C reported no staff milestone
         "families_digital_services": (3, 3),
-        "staff_signature": (2, 2),
+        "staff_signature": (3, 2),
         "records_digitised": (1, 1),
         "cashless_einvoice": (1, 1),
         "self_assessment_level2": (1, 1),

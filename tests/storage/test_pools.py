@@ -62,7 +62,12 @@ async def test_no_update_waits_on_its_own_pool(harness: Harness) -> None:
     await onboard(harness, parent, await harness.invite(class_id, "parent"))
     await onboard(harness, teacher, await harness.invite(class_id, "staff"))
     await report_course_with_photo(harness, parent)
-    for who, command in ((parent, "/progress"), (teacher, "/class"), (principal, "/review")):
+    for who, command in (
+        (parent, "/progress"),
+        (teacher, "/class"),
+        (principal, "/class"),
+        (principal, "/review"),
+    ):
         await harness.say(who, command)
     await harness.press(principal, harness.button(principal, "Duyệt"))
     await harness.say(parent, "/mydata")

@@ -95,6 +95,19 @@ async def add_memberships(
     )
 
 
+async def set_head(session: AsyncSession, person_id: int, org_id: int, role: str) -> None:
+    """Mark a membership as the unit's head (tổ trưởng)."""
+    await session.execute(
+        update(Membership)
+        .where(
+            Membership.person_id == person_id,
+            Membership.org_id == org_id,
+            Membership.role == role,
+        )
+        .values(head=True)
+    )
+
+
 async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
     """(id, display_name, language, status, quiet_hours, announcements) or None: a plain
     row, no ORM identity map."""

@@ -10,6 +10,7 @@ from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.filters import RoleFilter
+from bot.flows.report import LEVEL_NAMES, MARKS, STATUS_NAMES
 from bot.handlers import nudges
 from bot.handlers.callbacks import VERSION, NudgeCallback
 from bot.i18n import Renderer, fmt_percent
@@ -36,6 +37,16 @@ def remind_button(org_id: int, render: Renderer) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text=label, callback_data=data)]]
     )
+
+
+def status_line(title: str, status: str, level: str | None) -> Text:
+    """A milestone and its status: "✅ Title — verified (Provincial level)"."""
+    if not status:
+        return Plain(f"{MARKS['']} {title}")
+    parts: list[Text] = [Plain(f"{MARKS[status]} {title} — "), STATUS_NAMES[status]]
+    if level:
+        parts += [Plain(" ("), LEVEL_NAMES[level], Plain(")")]
+    return Joined(tuple(parts), sep="")
 
 
 def tally_line(tally: indicators.Tally, lang: str) -> Plain:
@@ -88,6 +99,30 @@ async def class_progress(message: Message, turn: Turn) -> None:
                     else T("   not yet: {names} and {more} more", names=Plain(shown), more=more)
                 )
         parts.append(Joined(tuple(lines), sep="\n"))
+        own = await indicators.unit_statuses(
+            turn.uow, campaign_id, pack, place.org_id, place.org_kind
+        )
+        if own:
+            # The class's or unit's own results, reported by its homeroom teacher or head.
+            heading = (
+                T("Results of the class as a whole:")
+                if place.org_kind == "class"
+                else (T("Results of the unit as a whole:"))
+            )
+            parts.append(
+                Joined(
+                    (
+                        heading,
+                        *(
+                            status_line(
+                                pack.milestone(u.milestone).title.get(lang), u.status, u.level
+                            )
+                            for u in own
+                        ),
+                    ),
+                    sep="\n",
+                )
+            )
         markup = remind_button(place.org_id, turn.render) if place.org_kind == "class" else None
         turn.say(Joined(tuple(parts)), markup)
     if not places:

@@ -5,6 +5,9 @@ its roles at or below the node; achieved are those with all (or any) of its
 milestones counted — approved, or accepted where no verification is needed
 (pending ones too when `verified_only` is false). For an indicator that counts
 schools: schools at or below the node whose principal reported its milestones.
+For one that counts classes or units: those at or below the node whose own
+(collective) reports, sent by their homeroom teacher or head, count.
+With `min_level`, only reports recognised at that level or above count.
 People who used /forget stay in both numbers, anonymously.
 """
 
@@ -39,7 +42,19 @@ class Tally:
 async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: str) -> Tally:
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = reports.counted_statuses(indicator.verified_only)
-    if indicator.counts == "schools":
+    levels = indicator.levels()
+    if indicator.counts in COLLECTIVE_KINDS:
+        population, achieved = await reports.collective_tally(
+            uow.reads,
+            campaign_id=campaign_id,
+            path=path,
+            kind=COLLECTIVE_KINDS[indicator.counts],
+            milestones=indicator.milestones,
+            need=need,
+            statuses=statuses,
+            levels=levels,
+        )
+    elif indicator.counts == "schools":
         population, achieved = await reports.school_tally(
             uow.reads,
             campaign_id=campaign_id,
@@ -47,6 +62,7 @@ async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: s
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
+            levels=levels,
         )
     else:
         population, achieved = await reports.people_tally(
@@ -57,14 +73,30 @@ async def tally(uow: UnitOfWork, campaign_id: int, indicator: Indicator, path: s
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
+            levels=levels,
         )
     return Tally(indicator, population, achieved)
 
 
+COLLECTIVE_KINDS = {"classes": "class", "units": "unit"}
+
+
 async def tallies(
-    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, path: str, *, people_only: bool = False
+    uow: UnitOfWork,
+    campaign_id: int,
+    pack: CampaignPack,
+    path: str,
+    *,
+    people_only: bool = False,
+    counts: tuple[str, ...] | None = None,
 ) -> list[Tally]:
-    chosen = [i for i in pack.indicators if not people_only or i.counts == "people"]
+    """Tallies of the pack's indicators at `path`: all, people's only, or those whose
+    `counts` is one of `counts`."""
+    chosen = [
+        i
+        for i in pack.indicators
+        if (not people_only or i.counts == "people") and (counts is None or i.counts in counts)
+    ]
     return [await tally(uow, campaign_id, indicator, path) for indicator in chosen]
 
 
@@ -77,6 +109,35 @@ class MilestoneCount:
 
 
 ROSTER_ROLES = {"class": ("parent", "student"), "unit": ("staff",), "school": ("staff",)}
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """A class's or unit's own (collective) milestone and what became of its report."""
+
+    milestone: str
+    status: str  # "" when not reported
+    level: str | None
+
+
+async def unit_statuses(
+    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, org_id: int, kind: str
+) -> list[UnitStatus]:
+    """For one class or unit: its collective milestones, reported or not."""
+    found = {
+        r.milestone_key: r
+        for r in await reports.of_orgs(uow.reads, campaign_id, [org_id])
+        if r.status != "withdrawn"
+    }
+    return [
+        UnitStatus(
+            m.id,
+            found[m.id].status if m.id in found else "",
+            found[m.id].level if m.id in found else None,
+        )
+        for m in pack.milestones
+        if kind in m.audience
+    ]
 
 
 async def class_view(

@@ -54,12 +54,15 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-def check_target(unit: OrgUnit, role: str) -> None:
+def check_target(unit: OrgUnit, role: str, head: bool = False) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if unit.kind not in ROLE_KINDS[role]:
         kinds = ", ".join(sorted(ROLE_KINDS[role]))
         raise ValueError(f"a {role} invite must point at a {kinds}, not a {unit.kind}")
+    if head and (role != "staff" or unit.kind != "unit"):
+        # A class's staff member is its homeroom teacher already; a school has a principal.
+        raise ValueError("only a staff invite for a unit can make its head")
 
 
 def may_invite(person: PersonView | None, superadmin: bool, unit: OrgUnit, role: str) -> bool:
@@ -90,8 +93,9 @@ async def create(
     superadmin: bool,
     days: int | None = DEFAULT_DAYS,
     max_uses: int | None = None,
+    head: bool = False,
 ) -> CreatedInvite:
-    check_target(unit, role)
+    check_target(unit, role, head)
     if creator_tg_id is not None and not may_invite(creator, superadmin, unit, role):
         raise NotAllowed("invite")
     expires = now + timedelta(days=days) if days else None
@@ -103,9 +107,10 @@ async def create(
         expires_at=expires,
         max_uses=max_uses,
         created_by=creator_tg_id,
+        head=head,
     )
     await audit.record(
-        uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role
+        uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role, head=head
     )
     return CreatedInvite(
         code=invite.code,

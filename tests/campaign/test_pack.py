@@ -123,7 +123,7 @@ def test_everything_tracked_is_counted(pack: CampaignPack) -> None:
 
 def test_emulation_as_the_plans_judge_it(pack: CampaignPack) -> None:
     collective = {m.id: m.audience for m in pack.milestones if m.collective}
-    assert collective["collective_emulation_registered"] == ["unit", "class"]
+    assert collective["collective_registered"] == ["unit", "class"]
     assert collective["unit_good_model"] == ["unit"]
     assert collective["class_parents_guided"] == ["class"]
     assert pack.milestone("emulation_registered").audience == ["staff"]

@@ -178,6 +178,13 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         .where(Report.person_id == person_id, Report.status == "pending")
         .values(status="withdrawn")
     )
+    # What they sent for a class or unit is the class's or unit's: it stays, and is still
+    # reviewed, but no longer says who sent it or in what words.
+    await session.execute(
+        update(Report)
+        .where(Report.reported_by == person_id)
+        .values(reported_by=None, caption=None, reason=None)
+    )
     # Their Telegram id as an actor elsewhere: the actions stay on record, unattributed.
     await session.execute(
         update(AuditEntry).where(AuditEntry.actor_tg_id == tg_user_id).values(actor_tg_id=None)

@@ -47,6 +47,24 @@ async def of_orgs(session: AsyncSession, campaign_id: int, org_ids: Sequence[int
     return list(await session.scalars(query))
 
 
+async def sent_by(session: AsyncSession, person_id: int) -> list[tuple[Report, str]]:
+    """Collective reports this person sent, each with its unit's or class's name."""
+    query = (
+        select(Report, OrgUnit.name)
+        .join(OrgUnit, OrgUnit.id == Report.org_id)
+        .where(Report.reported_by == person_id)
+        .order_by(Report.reported_at, Report.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def count_own(session: AsyncSession, person_id: int) -> int:
+    query = select(func.count(Report.id)).where(
+        Report.person_id == person_id, Report.status != "withdrawn"
+    )
+    return int(await session.scalar(query) or 0)
+
+
 async def find_collective(
     session: AsyncSession, campaign_id: int, org_id: int, milestone: str
 ) -> Report | None:

@@ -13,6 +13,7 @@ from storage.db import UnitOfWork
 from storage.models import ORG_KINDS, ROLES, OrgUnit
 
 DEFAULT_DAYS = 30
+UNIT_HEAD = "unit_head"  # /invite's choice for a staff invite that makes its unit's head
 
 # Roles each inviter may hand out, and the org kinds those invites may point at.
 GRANTS = {
@@ -38,6 +39,7 @@ class CreatedInvite:
     role: str
     expires_at: datetime | None
     max_uses: int | None
+    head: bool = False
 
 
 def deep_link(bot_username: str, code: str) -> str:
@@ -120,6 +122,7 @@ async def create(
         role=role,
         expires_at=expires,
         max_uses=max_uses,
+        head=head,
     )
 
 
@@ -156,6 +159,8 @@ async def candidates(
             for role in ROLES
             if unit.kind in ROLE_KINDS[role] and may_invite(person, superadmin, unit, role)
         ]
+        if unit.kind == "unit" and "staff" in roles:
+            roles.append(UNIT_HEAD)
         if roles:
             found.append((unit, roles))
     return found

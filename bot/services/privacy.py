@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import org_units, people
+from storage import org_units, people, reports
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -15,6 +15,17 @@ class HeldMembership:
     path: tuple[str, ...]
     role: str
     since: datetime
+    head: bool = False  # heads the unit (tổ trưởng)
+
+
+@dataclass(frozen=True)
+class SentFor:
+    """A report sent for a class or unit: it belongs to them, but who sent it is personal."""
+
+    place: str
+    milestone: str
+    status: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,8 @@ class HeldData:
     memberships: tuple[HeldMembership, ...]
     quiet_hours: str | None = None  # None: the school's
     announcements: bool = True
+    own_reports: int = 0
+    sent_for: tuple[SentFor, ...] = ()
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -37,8 +50,14 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
     for membership, unit in await people.memberships(uow.reads, person.id):
         chain = await org_units.lineage(uow.reads, unit)
         held.append(
-            HeldMembership(tuple(u.name for u in chain), membership.role, membership.created_at)
+            HeldMembership(
+                tuple(u.name for u in chain),
+                membership.role,
+                membership.created_at,
+                bool(membership.head),
+            )
         )
+    sent = await reports.sent_by(uow.reads, person.id)
     return HeldData(
         tg_user_id=tg_user_id,
         name=person.display_name,
@@ -48,6 +67,11 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
         memberships=tuple(held),
         quiet_hours=person.quiet_hours,
         announcements=bool(person.announcements),
+        own_reports=await reports.count_own(uow.reads, person.id),
+        sent_for=tuple(
+            SentFor(place, report.milestone_key, report.status, report.reported_at)
+            for report, place in sent
+        ),
     )
 
 

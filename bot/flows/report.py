@@ -108,14 +108,14 @@ def _list_prompt(data: Data) -> Text:
     parts: list[Text] = [T("Which milestone would you like to report?")]
     if lines:
         parts.append(Plain("\n".join(lines).strip()))
-    place = None
+    places: dict[str, list[dict[str, Any]]] = {}
     for item in data["items"]:
-        if not item.get("place"):
-            continue
-        if item["place"] != place:
-            place = item["place"]
-            parts.append(T("For {place}:", place=place_name(item)))
-        parts.append(Plain(f"{MARKS[item['status']]} {item['title']}"))
+        if item.get("place"):
+            places.setdefault(item["place"], []).append(item)
+    for listed in places.values():
+        marks = "\n".join(f"{MARKS[item['status']]} {item['title']}" for item in listed)
+        header = T("For {place}:", place=place_name(listed[0]))
+        parts.append(Joined((header, Plain(marks)), sep="\n"))
     return Joined(tuple(parts))
 
 

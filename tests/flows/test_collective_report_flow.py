@@ -124,11 +124,14 @@ def test_list_puts_each_class_and_unit_under_its_name() -> None:
     parts = reply.text.parts
     assert msgids(parts[0]) == ["Which milestone would you like to report?"]
     assert "▫️ Sáng kiến" in parts[1].text and "Đăng ký" not in parts[1].text
-    headers = [p for p in parts if isinstance(p, T) and p.msgid == "For {place}:"]
-    assert len(headers) == 2  # lớp 10A1, then Tổ Toán - Tin
+    sections = [p for p in parts if isinstance(p, Joined)]
+    assert len(sections) == 2  # lớp 10A1, then Tổ Toán - Tin
+    headers = [section.parts[0] for section in sections]
+    assert all(isinstance(h, T) and h.msgid == "For {place}:" for h in headers)
     assert headers[0].params["place"] == T("class {name}", name=Plain("10A1"))
     assert headers[1].params["place"] == Plain("Tổ Toán - Tin")
-    assert Plain("⏳ Đăng ký thi đua tập thể") in parts
+    assert sections[0].parts[1] == Plain("▫️ Đăng ký thi đua tập thể")
+    assert sections[1].parts[1] == Plain("⏳ Đăng ký thi đua tập thể\n▫️ Mô hình hay")
     labels = {c.key: c.label for c in reply.choices}
     assert isinstance(labels["registered@12"], Joined)
     assert msgids(labels["registered@12"]) == ["(for {place})"]

@@ -24,7 +24,8 @@ from bot.handlers.callbacks import VERSION, AgainCallback
 from bot.handlers.class_view import status_line, tally_line
 from bot.handlers.conversation import Conversation
 from bot.services import indicators, reports
-from bot.services.reports import REPORTING_ROLES, Collective, Evidence, Progress, item_key
+from bot.services.collectives import Collective, item_key, parse_key
+from bot.services.reports import REPORTING_ROLES, Evidence, Progress
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 
@@ -95,7 +96,7 @@ async def finish_report(record: Record, turn: Turn) -> Sequence[Effect]:
     person = turn.person
     assert person is not None
     campaign_id, pack = await turn.shared.campaign.get(turn.uow)
-    milestone_id, org_id = reports.parse_key(record.data["milestone"])
+    milestone_id, org_id = parse_key(record.data["milestone"])
     if record.kind == "withdraw":
         done = await reports.withdraw(
             turn.uow,

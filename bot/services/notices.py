@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack
-from bot.services.reports import Decision, item_key
+from bot.services.collectives import item_key
+from bot.services.reports import Decision
 from bot.text import Plain, T, Text
 
 

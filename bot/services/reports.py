@@ -10,7 +10,8 @@ from bot.campaign.evidence import problem as evidence_problem
 from bot.campaign.fields import LEVELS
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.errors import InputRejected, NotAllowed
-from bot.services.people import MembershipView, PersonView
+from bot.services.collectives import Collective, collective_for, places
+from bot.services.people import PersonView
 from bot.text import REASON_LIMIT
 from storage import audit, people, reports
 from storage.db import UnitOfWork
@@ -76,29 +77,6 @@ def reportable(pack: CampaignPack, person: PersonView) -> list[Milestone]:
     which are earned only by passing the quiz."""
     awarded = pack.awarded()
     return [m for m in milestones_for(pack, person) if m.id not in awarded]
-
-
-def places(person: PersonView | None) -> list[MembershipView]:
-    """The classes (as homeroom teacher) and units (as head) this person reports for."""
-    if person is None:
-        return []
-    return [m for m in person.memberships if m.reports_for_unit]
-
-
-def collective_for(pack: CampaignPack, kind: str) -> list[Milestone]:
-    """Collective milestones of a class or unit, in domain order."""
-    found = [m for m in pack.milestones if kind in m.audience and m.id not in pack.awarded()]
-    return sorted(found, key=lambda m: m.domain)
-
-
-def item_key(milestone_id: str, org_id: int | None) -> str:
-    """How /report names a milestone: "id" for one's own, "id@org" for a unit's or class's."""
-    return milestone_id if org_id is None else f"{milestone_id}@{org_id}"
-
-
-def parse_key(key: str) -> tuple[str, int | None]:
-    milestone_id, _, org = key.partition("@")
-    return milestone_id, (int(org) if org.isdigit() else None)
 
 
 def check_evidence(milestone: Milestone, evidence: Evidence | None) -> None:
@@ -299,23 +277,6 @@ async def can_review(uow: UnitOfWork, report_id: int, revision: int, scope: list
     if report.status != "pending":
         return "already"
     return "ok" if report.revision == revision else "resent"
-
-
-@dataclass(frozen=True)
-class Collective:
-    """A class or unit this person reports for: its milestones and its own reports."""
-
-    place: MembershipView
-    milestones: tuple[Milestone, ...]
-    reports: dict[str, ReportView]
-
-    @property
-    def done(self) -> int:
-        return sum(1 for m in self.milestones if self.status(m.id) in COUNTED)
-
-    def status(self, milestone_id: str) -> str:
-        found = self.reports.get(milestone_id)
-        return found.status if found else ""
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ class Joined:
     person: PersonView
     new_person: bool
     new_membership: bool
+    became_head: bool = False  # a member of the unit who opened its head invite
 
 
 CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -148,6 +149,7 @@ async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
             m.head for m in known.memberships if (m.org_id, m.role) == (found.org_id, found.role)
         ):
             known = await _make_head(uow, request, known)
+            return Joined(found, known, False, False, became_head=True)
         return Joined(found, known, new_person=False, new_membership=False)
     if known is None and not request.name:
         raise ValueError("a new person needs a name")

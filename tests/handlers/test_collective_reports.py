@@ -158,3 +158,14 @@ async def test_mydata_shows_the_head_and_what_was_sent_for_the_unit(h: Harness) 
     assert "là tổ trưởng của tổ này" in data
     assert "Báo cáo đã gửi cho lớp hoặc tổ" in data
     assert "• Tổ Toán - Tin: Đăng ký thi đua tập thể đầu năm học" in data
+
+
+async def test_a_member_who_opens_the_head_invite_becomes_the_head(h: Harness) -> None:
+    _, _, _, member, unit_id, _ = await people(h)
+    await h.say(member, "/report")
+    assert "Cho Tổ Toán - Tin" not in h.last_text(member)
+    code = await h.invite(unit_id, "staff", head=True)
+    await h.say(member, f"/start {code}")
+    assert "đã là tổ trưởng của Tổ Toán - Tin" in h.last_text(member)
+    await h.say(member, "/report")
+    assert "Cho Tổ Toán - Tin:" in h.last_text(member)

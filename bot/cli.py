@@ -5,7 +5,7 @@
     hocvuso org add --kind KIND --name NAME [--parent ORG] [--level LEVEL]
     hocvuso org import FILE.csv   (columns province,commune,school,unit,class[,level])
     hocvuso headcount import FILE.csv
-    hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--qr FILE]
+    hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--head] [--qr FILE]
     hocvuso campaign check FILE.yaml | campaign load FILE.yaml
     hocvuso backup FILE
 
@@ -74,6 +74,11 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--days", type=int, default=30, help="valid for N days (0: no expiry)")
     create.add_argument("--max-uses", type=int, default=None)
+    create.add_argument(
+        "--head",
+        action="store_true",
+        help="a staff invite for a unit that makes whoever opens it the unit's head (tổ trưởng)",
+    )
     create.add_argument(
         "--qr", type=Path, default=None, help="QR code PNG (default invite-CODE.png)"
     )
@@ -223,6 +228,7 @@ def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
             superadmin=True,
             days=args.days or None,
             max_uses=args.max_uses,
+            head=args.head,
         )
 
     created = asyncio.run(in_transaction(settings, work))

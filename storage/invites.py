@@ -30,8 +30,10 @@ async def create(
     expires_at: datetime | None,
     max_uses: int | None,
     created_by: int | None,
+    head: bool = False,
 ) -> Invite:
     invite = Invite(
+        head=head,
         code=new_code(),
         org_id=org_id,
         role=role,

@@ -140,6 +140,9 @@ class Membership(Base):
     child_names: Mapped[str | None] = mapped_column(String(200))
     relation: Mapped[str | None] = mapped_column(String(16))
     children: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # A staff member who heads the unit (tổ trưởng) reports its collective milestones. A staff
+    # membership of a class is its homeroom teacher's, head or not.
+    head: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class Invite(Base):
@@ -157,6 +160,7 @@ class Invite(Base):
     created_by: Mapped[int | None] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    head: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")  # unit head
 
 
 class Campaign(Base):
@@ -268,6 +272,11 @@ class Report(Base):
     """A person's claim to a milestone. One row per person and milestone: reporting again
     replaces it. Evidence is Telegram's file id and metadata, never the bytes.
 
+    A collective milestone's report belongs to a unit or class (`org_id`), not to a person:
+    one row per unit and milestone, `person_id` empty, `reported_by` the head or homeroom
+    teacher who sent it (emptied if they leave with /forget; the unit keeps its report).
+    `level`: who recognised an initiative (school, commune, province, national).
+
     status: pending (waits for review), accepted (no review needed), approved,
     rejected, withdrawn.
     """
@@ -277,15 +286,23 @@ class Report(Base):
         UniqueConstraint(
             "person_id", "campaign_id", "milestone_key", name="uq_reports_person_milestone"
         ),
+        UniqueConstraint("org_id", "campaign_id", "milestone_key", name="uq_reports_org_milestone"),
         Index("ix_reports_tally", "campaign_id", "milestone_key", "status", "person_id"),
         Index("ix_reports_queue", "status", "reported_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
+    reported_by: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="SET NULL"), index=True
+    )
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     milestone_key: Mapped[str] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16))
+    level: Mapped[str | None] = mapped_column(String(16))
     # Bumped on every resubmission: a decision names the revision its reviewer saw.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     evidence_kind: Mapped[str | None] = mapped_column(String(16))

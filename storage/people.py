@@ -102,6 +102,19 @@ async def add_memberships(
     )
 
 
+async def set_head(session: AsyncSession, person_id: int, org_id: int, role: str) -> None:
+    """Mark a membership as the unit's head (tổ trưởng)."""
+    await session.execute(
+        update(Membership)
+        .where(
+            Membership.person_id == person_id,
+            Membership.org_id == org_id,
+            Membership.role == role,
+        )
+        .values(head=True)
+    )
+
+
 async def summary_by_tg(session: AsyncSession, tg_user_id: int) -> Any:
     """(id, display_name, language, status, quiet_hours, announcements) or None: a plain
     row, no ORM identity map."""
@@ -177,6 +190,13 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         update(Report)
         .where(Report.person_id == person_id, Report.status == "pending")
         .values(status="withdrawn")
+    )
+    # What they sent for a class or unit is the class's or unit's: it stays, and is still
+    # reviewed, but no longer says who sent it or in what words.
+    await session.execute(
+        update(Report)
+        .where(Report.reported_by == person_id)
+        .values(reported_by=None, caption=None, reason=None)
     )
     # Their Telegram id as an actor elsewhere: the actions stay on record, unattributed.
     await session.execute(

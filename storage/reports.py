@@ -9,18 +9,19 @@ from typing import Any
 
 from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import COUNTED, Membership, OrgUnit, Person, Report
 
 
-def under(path: str) -> ColumnElement[bool]:
+def under(path: str, unit: Any = OrgUnit) -> ColumnElement[bool]:
     """Org units at or below `path`, as an index-friendly range ('/1/4/' ≤ p < '/1/40')."""
-    return and_(OrgUnit.path >= path, OrgUnit.path < path[:-1] + "0")
+    return and_(unit.path >= path, unit.path < path[:-1] + "0")
 
 
-def under_any(paths: Sequence[str]) -> ColumnElement[bool]:
-    return or_(*(under(path) for path in paths))
+def under_any(paths: Sequence[str], unit: Any = OrgUnit) -> ColumnElement[bool]:
+    return or_(*(under(path, unit) for path in paths))
 
 
 async def of_person(session: AsyncSession, campaign_id: int, person_id: int) -> list[Report]:
@@ -34,6 +35,43 @@ async def find(
     query = select(Report).where(
         Report.campaign_id == campaign_id,
         Report.person_id == person_id,
+        Report.milestone_key == milestone,
+    )
+    return (await session.scalars(query)).first()
+
+
+async def of_orgs(session: AsyncSession, campaign_id: int, org_ids: Sequence[int]) -> list[Report]:
+    """Collective reports of these units and classes."""
+    if not org_ids:
+        return []
+    query = select(Report).where(Report.campaign_id == campaign_id, Report.org_id.in_(org_ids))
+    return list(await session.scalars(query))
+
+
+async def sent_by(session: AsyncSession, person_id: int) -> list[tuple[Report, str]]:
+    """Collective reports this person sent, each with its unit's or class's name."""
+    query = (
+        select(Report, OrgUnit.name)
+        .join(OrgUnit, OrgUnit.id == Report.org_id)
+        .where(Report.reported_by == person_id)
+        .order_by(Report.reported_at, Report.id)
+    )
+    return [(row[0], row[1]) for row in await session.execute(query)]
+
+
+async def count_own(session: AsyncSession, person_id: int) -> int:
+    query = select(func.count(Report.id)).where(
+        Report.person_id == person_id, Report.status != "withdrawn"
+    )
+    return int(await session.scalar(query) or 0)
+
+
+async def find_collective(
+    session: AsyncSession, campaign_id: int, org_id: int, milestone: str
+) -> Report | None:
+    query = select(Report).where(
+        Report.campaign_id == campaign_id,
+        Report.org_id == org_id,
         Report.milestone_key == milestone,
     )
     return (await session.scalars(query)).first()
@@ -80,20 +118,38 @@ async def decide(
 
 
 def _in_scope(paths: Sequence[str]) -> ColumnElement[bool]:
-    """The report's author belongs somewhere under one of `paths`."""
-    return exists(
-        select(Membership.id)
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.person_id == Report.person_id, under_any(paths))
+    """The report's author belongs somewhere under one of `paths`, or, for a collective
+    report, its unit or class is there."""
+    member_unit, own_unit = aliased(OrgUnit), aliased(OrgUnit)
+    return or_(
+        exists(
+            select(Membership.id)
+            .join(member_unit, member_unit.id == Membership.org_id)
+            .where(Membership.person_id == Report.person_id, under_any(paths, member_unit))
+            .correlate(Report)
+        ),
+        exists(
+            select(own_unit.id)
+            .where(own_unit.id == Report.org_id, under_any(paths, own_unit))
+            .correlate(Report)
+        ),
     )
+
+
+def author_id() -> ColumnElement[int]:
+    """Who sent a report: its person, or the head who sent a collective one."""
+    return func.coalesce(Report.person_id, Report.reported_by)
 
 
 async def next_pending(
     session: AsyncSession, campaign_id: int, paths: Sequence[str], skip: Sequence[int] = ()
-) -> tuple[Report, Person] | None:
+) -> tuple[Report, Person | None, OrgUnit | None] | None:
+    """The oldest pending report in scope, its author (None once they left with /forget)
+    and, for a collective report, its unit or class."""
     query = (
-        select(Report, Person)
-        .join(Person, Person.id == Report.person_id)
+        select(Report, Person, OrgUnit)
+        .outerjoin(Person, Person.id == author_id())
+        .outerjoin(OrgUnit, OrgUnit.id == Report.org_id)
         .where(Report.campaign_id == campaign_id, Report.status == "pending", _in_scope(paths))
         .order_by(Report.reported_at, Report.id)
         .limit(1)
@@ -101,7 +157,7 @@ async def next_pending(
     if skip:
         query = query.where(Report.id.not_in(skip))
     row = (await session.execute(query)).first()
-    return (row[0], row[1]) if row else None
+    return (row[0], row[1], row[2]) if row else None
 
 
 async def count_pending(session: AsyncSession, campaign_id: int, paths: Sequence[str]) -> int:
@@ -126,13 +182,17 @@ def _done(
     need: int,
     statuses: Sequence[str],
     people: Any | None,
+    levels: Sequence[str] | None = None,
 ) -> Any:
-    """People with `need` counted reports of `milestones` (only among `people`, if given)."""
+    """People with `need` counted reports of `milestones` (only among `people`, if given;
+    with `levels`, only reports recognised at one of them)."""
     counted = [
         Report.campaign_id == campaign_id,
         Report.milestone_key.in_(milestones),
         Report.status.in_(statuses),
     ]
+    if levels is not None:
+        counted.append(Report.level.in_(levels))
     if people is not None:
         counted.append(Report.person_id.in_(people))
     return (
@@ -159,8 +219,10 @@ async def people_tally(
     milestones: Sequence[str],
     need: int,
     statuses: Sequence[str],
+    levels: Sequence[str] | None = None,
 ) -> tuple[int, int]:
     """(people of `roles` at or below `path`, how many of them have `need` counted milestones).
+    With `levels`, only reports recognised at one of those levels count.
 
     One statement: the population (distinct people) left-joined to those with enough
     counted reports. A person has one report per milestone, so count(*) counts milestones.
@@ -175,7 +237,7 @@ async def people_tally(
         .subquery()
     )
     people = select(population.c.person_id) if _small(path) else None
-    done = _done(campaign_id, milestones, need, statuses, people)
+    done = _done(campaign_id, milestones, need, statuses, people, levels)
     query = select(func.count(), func.count(done.c.person_id)).select_from(
         population.outerjoin(done, done.c.person_id == population.c.person_id)
     )
@@ -194,6 +256,7 @@ async def people_by_place(
     milestones: Sequence[str],
     need: int,
     statuses: Sequence[str],
+    levels: Sequence[str] | None = None,
 ) -> dict[int, tuple[int, int]]:
     """{place id: (people of `roles` in it, how many have `need` counted milestones)} for
     `places`, units of `place_kind` (classes, schools, units) at or below `path`.
@@ -223,7 +286,7 @@ async def people_by_place(
         members = members.where(OrgUnit.kind == "class")
     members = members.distinct().subquery()
     people = select(members.c.person_id) if _small(path) else None
-    done = _done(campaign_id, milestones, need, statuses, people)
+    done = _done(campaign_id, milestones, need, statuses, people, levels)
     joined = members.outerjoin(done, done.c.person_id == members.c.person_id)
     found: dict[int, tuple[int, int]] = {}
     if classes:
@@ -262,6 +325,7 @@ async def school_tally(
     milestones: Sequence[str],
     need: int,
     statuses: Sequence[str],
+    levels: Sequence[str] | None = None,
 ) -> tuple[int, int]:
     """(schools at or below `path`, how many have a principal who reported `need` milestones)."""
     schools = select(OrgUnit.id).where(OrgUnit.kind == "school", under(path)).subquery()
@@ -274,6 +338,7 @@ async def school_tally(
             Report.campaign_id == campaign_id,
             Report.milestone_key.in_(milestones),
             Report.status.in_(statuses),
+            *([Report.level.in_(levels)] if levels is not None else []),
         )
         .group_by(Membership.org_id)
         .having(func.count(func.distinct(Report.milestone_key)) >= need)
@@ -291,6 +356,38 @@ class RosterEntry:
     statuses: dict[str, str]  # milestone → report status
     child_names: str | None = None  # a parent's children in this class, as they wrote them
     relation: str | None = None
+
+
+async def collective_tally(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    path: str,
+    kind: str,
+    milestones: Sequence[str],
+    need: int,
+    statuses: Sequence[str],
+    levels: Sequence[str] | None = None,
+) -> tuple[int, int]:
+    """(units or classes — `kind` — at or below `path`, how many have `need` of `milestones`
+    counted in their own collective reports)."""
+    units = select(OrgUnit.id).where(OrgUnit.kind == kind, under(path)).subquery()
+    done = (
+        select(Report.org_id)
+        .where(
+            Report.org_id.in_(select(units.c.id)),
+            Report.campaign_id == campaign_id,
+            Report.milestone_key.in_(milestones),
+            Report.status.in_(statuses),
+            *([Report.level.in_(levels)] if levels is not None else []),
+        )
+        .group_by(Report.org_id)
+        .having(func.count() >= need)
+        .subquery()
+    )
+    total = await session.scalar(select(func.count()).select_from(units))
+    achieved = await session.scalar(select(func.count()).select_from(done))
+    return int(total or 0), int(achieved or 0)
 
 
 async def roster(

@@ -1,4 +1,4 @@
-"""Cross-checks of a whole campaign pack: unique ids and references."""
+"""Cross-checks of a whole campaign pack: unique ids, references, everything counted."""
 
 from __future__ import annotations
 
@@ -57,6 +57,31 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
     for i, indicator in enumerate(pack.indicators):
         for j, milestone_id in enumerate(indicator.milestones):
             ref(("indicators", i, "milestones", j), milestone_id, indicator.audience)
+    asks_level = {m.id for m in pack.milestones if m.asks_level}
+    for i, indicator in enumerate(pack.indicators):
+        if indicator.min_level is None:
+            continue
+        for j, milestone_id in enumerate(indicator.milestones):
+            if milestone_id in roles and milestone_id not in asks_level:
+                problems.append(
+                    (
+                        ("indicators", i, "milestones", j),
+                        f"milestone '{milestone_id}' does not ask for a level, so min_level "
+                        f"'{indicator.min_level}' cannot be checked (give it asks_level: true)",
+                    )
+                )
+    # Everything tracked is counted: a milestone no indicator counts is a question nobody
+    # reads the answer to.
+    fed = {m for indicator in pack.indicators for m in indicator.milestones}
+    for i, milestone in enumerate(pack.milestones):
+        if milestone.id not in fed:
+            problems.append(
+                (
+                    ("milestones", i, "id"),
+                    f"milestone '{milestone.id}' feeds no indicator: add it to an indicator's "
+                    "milestones, or remove it",
+                )
+            )
     for i, quiz in enumerate(pack.quizzes):
         ref(("quizzes", i, "awards"), quiz.awards, quiz.audience)
     for i, deadline in enumerate(pack.deadlines):

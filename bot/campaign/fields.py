@@ -12,6 +12,13 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 Audience = Literal["parent", "student", "staff", "principal"]
+# A collective milestone belongs to a class (reported by its homeroom teacher) or a unit
+# (reported by its head, the tổ trưởng), not to a person.
+Collective = Literal["class", "unit"]
+COLLECTIVES = ("class", "unit")
+# Who recognised an initiative (sáng kiến, giải pháp), lowest first.
+LEVELS = ("school", "commune", "province", "national")
+Level = Literal["school", "commune", "province", "national"]
 Evidence = Literal["none", "photo", "document", "photo_or_document"]
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 YEARLY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
@@ -107,6 +114,7 @@ Text = Annotated[str, AfterValidator(_text)]
 DomainNo = Annotated[int, AfterValidator(_between(1, 6))]
 Percent = Annotated[float, AfterValidator(_between(0, 100))]
 Roles = Annotated[list[Audience], Field(min_length=1), AfterValidator(unique)]
+Holders = Annotated[list[Audience | Collective], Field(min_length=1), AfterValidator(unique)]
 Yearly = Annotated[str, AfterValidator(_yearly)]
 Offset = Annotated[int, AfterValidator(_between(0, 365))]
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]

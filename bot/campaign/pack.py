@@ -22,10 +22,14 @@ from pydantic import (
 
 from bot.campaign.checks import PackInconsistent, cross_check
 from bot.campaign.fields import (
+    COLLECTIVES,
+    LEVELS,
     Audience,
     Day,
     DomainNo,
     Evidence,
+    Holders,
+    Level,
     Offset,
     Percent,
     Roles,
@@ -87,40 +91,87 @@ DOMAINS: dict[int, LocalText] = {
 
 
 class Milestone(_Model):
-    """Something a person (or a principal, for the school) reports once done."""
+    """Something a person (or a principal, for the school) reports once done.
+
+    A collective milestone (`audience: [unit]`, `[class]` or both) belongs to a unit or a
+    class: the unit's head or the class's homeroom teacher reports it for them. With
+    `asks_level`, the report names the level that recognised it (an initiative: school,
+    commune, province or national).
+    """
 
     id: Slug
-    audience: Roles
+    audience: Holders
     title: LocalText
     description: LocalText
     domain: DomainNo
     evidence: Evidence = "none"
     verification: bool = False
+    asks_level: bool = False
+
+    @field_validator("audience")
+    @classmethod
+    def _people_or_collectives(cls, value: list[str]) -> list[str]:
+        collectives = [v for v in value if v in COLLECTIVES]
+        if collectives and len(collectives) != len(value):
+            people = ", ".join(v for v in value if v not in COLLECTIVES)
+            raise fail(
+                "audience_mixed",
+                f"mixes people ({people}) and collectives ({', '.join(collectives)}): "
+                "a collective milestone is for [unit], [class] or [unit, class] only",
+            )
+        return value
+
+    @property
+    def collective(self) -> bool:
+        return self.audience[0] in COLLECTIVES
+
+
+COUNTED_AUDIENCE = {"schools": ["principal"], "classes": ["class"], "units": ["unit"]}
+"""The audience an indicator that counts schools, classes or units must have."""
 
 
 class Indicator(_Model):
-    """A target: the share of people (or schools) who reached milestones.
+    """A target: the share of people (or schools, classes, units) who reached milestones.
 
     With `verified_only`, reports of milestones that need verification count
     only once verified; milestones without verification count when reported.
+    With `min_level`, only reports recognised at that level or above count (its
+    milestones must ask for the level).
     """
 
     id: Slug
     title: LocalText
-    counts: Literal["people", "schools"]
-    audience: Roles
+    counts: Literal["people", "schools", "classes", "units"]
+    audience: Holders
     milestones: Annotated[list[Slug], Field(min_length=1), AfterValidator(unique)]
     rule: Literal["all", "any"] = "all"
     target_percent: Percent
     verified_only: bool = True
+    min_level: Level | None = None
     source: Source = None
 
     @field_validator("audience")
     @classmethod
-    def _school_audience(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        if info.data.get("counts") == "schools" and value != ["principal"]:
+    def _counted_audience(cls, value: list[str], info: ValidationInfo) -> list[str]:
+        counts = info.data.get("counts")
+        wanted = COUNTED_AUDIENCE.get(str(counts))
+        if counts == "schools" and value != wanted:
             raise fail("schools_audience", "must be [principal] when counts is 'schools'")
+        if wanted is not None and value != wanted:
+            raise fail(f"{counts}_audience", f"must be [{wanted[0]}] when counts is '{counts}'")
+        if counts == "people" and set(value) & set(COLLECTIVES):
+            raise fail(
+                "people_audience",
+                "must name people (parent, student, staff, principal) when counts is 'people'; "
+                "count classes or units with counts: classes or counts: units",
+            )
         return value
+
+    def levels(self) -> tuple[str, ...] | None:
+        """The recognition levels that count, or None when any report counts."""
+        if self.min_level is None:
+            return None
+        return LEVELS[LEVELS.index(self.min_level) :]
 
 
 class Question(_Model):
@@ -256,6 +307,10 @@ class CampaignPack(_Model):
             if item.id == quiz_id:
                 return item
         raise KeyError(quiz_id)
+
+    def awarded(self) -> frozenset[str]:
+        """Milestones a quiz awards: earned by passing it, never reported by hand."""
+        return frozenset(q.awards for q in self.quizzes if q.awards is not None)
 
     def milestones_for(self, role: str) -> list[Milestone]:
         """Milestones whose audience includes `role`."""

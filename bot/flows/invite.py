@@ -13,15 +13,23 @@ from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Go, Outcome, Record, Step
 from bot.flows.onboarding import ROLE_NAMES
-from bot.text import Plain, T
+from bot.text import Plain, T, Text
 
 
 def _units(data: Data) -> tuple[Choice, ...]:
     return tuple(Choice(str(org_id), Plain(name)) for org_id, name in data["units"])
 
 
+UNIT_HEAD = "unit_head"  # a staff invite that makes whoever opens it the unit's head
+HEAD_NAME = T("Head of the unit (tổ trưởng)")
+
+
+def role_name(role: str) -> Text:
+    return HEAD_NAME if role == UNIT_HEAD else ROLE_NAMES[role]
+
+
 def _roles(data: Data) -> tuple[Choice, ...]:
-    return tuple(Choice(role, ROLE_NAMES[role]) for role in data["roles"][data["unit"]])
+    return tuple(Choice(role, role_name(role)) for role in data["roles"][data["unit"]])
 
 
 def _on_unit(data: Data, key: str) -> Outcome:

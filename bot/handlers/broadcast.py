@@ -90,7 +90,12 @@ async def open_broadcast(message: Message, turn: Turn) -> None:
         "parts": {
             key: [{"id": u.id, "name": u.name} for u in units] for key, units in parts.items()
         },
-        "milestones": [{"id": m.id, "title": m.title.get(turn.locale)} for m in pack.milestones],
+        # People who have not reported: a class's or unit's own milestones have no such people.
+        "milestones": [
+            {"id": m.id, "title": m.title.get(turn.locale)}
+            for m in pack.milestones
+            if not m.collective
+        ],
         "text_limit": service.TEXT_LIMIT - reserve,
         "caption_limit": service.CAPTION_LIMIT - reserve,
         "reserve": reserve,

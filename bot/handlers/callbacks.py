@@ -54,10 +54,11 @@ class ReviewCallback(CallbackData, prefix="rv"):
 
 
 class AgainCallback(CallbackData, prefix="ra"):
-    """'Report again' under a rejection notice: opens /report at milestone `m`."""
+    """'Report again' under a rejection notice: opens /report at milestone `m` ("id", or
+    "id@org" for a class's or unit's collective milestone)."""
 
     v: int
-    m: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}$")]
+    m: Annotated[str, Field(pattern=r"^[a-z0-9_]{1,32}(@[0-9]{1,12})?$")]
 
 
 class NudgeCallback(CallbackData, prefix="nu"):

@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.campaign.pack import CampaignPack
 from bot.filters import RoleFilter
+from bot.flows.report import LEVEL_NAMES, MARKS, STATUS_NAMES
 from bot.handlers import headcount, nudges
 from bot.handlers.callbacks import VERSION, HeadcountCallback, NudgeCallback
 from bot.i18n import Renderer, fmt_percent
@@ -41,6 +42,16 @@ def remind_button(org_id: int, render: Renderer) -> InlineKeyboardButton:
     data = NudgeCallback(v=VERSION, o=org_id, m="", a="list").pack()
     label = render(T("📣 Remind those who have not reported"))
     return InlineKeyboardButton(text=label, callback_data=data)
+
+
+def status_line(title: str, status: str, level: str | None) -> Text:
+    """A milestone and its status: "✅ Title — verified (Provincial level)"."""
+    if not status:
+        return Plain(f"{MARKS['']} {title}")
+    parts: list[Text] = [Plain(f"{MARKS[status]} {title} — "), STATUS_NAMES[status]]
+    if level:
+        parts += [Plain(" ("), LEVEL_NAMES[level], Plain(")")]
+    return Joined(tuple(parts), sep="")
 
 
 def _pct(fraction: float, lang: str) -> Plain:
@@ -155,6 +166,30 @@ async def class_progress(message: Message, turn: Turn) -> None:
             )
         if place.role == "staff":
             parts.append(await _roster(turn, campaign_id, pack, place, names, lang))
+        own = await indicators.unit_statuses(
+            turn.uow, campaign_id, pack, place.org_id, place.org_kind
+        )
+        if own:
+            # The class's or unit's own results, reported by its homeroom teacher or head.
+            heading = (
+                T("Results of the class as a whole:")
+                if place.org_kind == "class"
+                else (T("Results of the unit as a whole:"))
+            )
+            parts.append(
+                Joined(
+                    (
+                        heading,
+                        *(
+                            status_line(
+                                pack.milestone(u.milestone).title.get(lang), u.status, u.level
+                            )
+                            for u in own
+                        ),
+                    ),
+                    sep="\n",
+                )
+            )
         turn.say(Joined(tuple(parts)), buttons(place, turn.render))
     if not places:
         turn.say(T("You do not look after a class or unit yet."))

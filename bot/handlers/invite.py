@@ -15,8 +15,7 @@ from aiogram.types import Message
 from bot.errors import NotAllowed
 from bot.filters import RoleFilter
 from bot.flows.engine import Record, Reply
-from bot.flows.invite import INVITE
-from bot.flows.onboarding import ROLE_NAMES
+from bot.flows.invite import INVITE, role_name
 from bot.handlers.conversation import Attachment, Conversation, Shown
 from bot.services import invites
 from bot.text import T
@@ -58,30 +57,32 @@ async def finish_invite(record: Record, turn: Turn) -> Sequence[Shown]:
     if unit is None:
         return (Reply(T("That class or unit no longer exists.")),)
     try:
+        head = record.data["role"] == invites.UNIT_HEAD
         created = await invites.create(
             turn.uow,
             unit=unit,
-            role=record.data["role"],
+            role="staff" if head else record.data["role"],
+            head=head,
             bot_username=turn.shared.bot_username,
             now=turn.now,
             creator=turn.person,
             creator_tg_id=turn.user_id,
             superadmin=turn.superadmin,
         )
-    except NotAllowed:
+    except (NotAllowed, ValueError):
         return (Reply(T("You cannot create that invite.")),)
     until = created.expires_at.astimezone(turn.shared.zone).date() if created.expires_at else "—"
     text = T(
         "Invite link for: {role}, {unit}. Valid until {until}.\n{link}\n\nShare the link or "
         "the QR code, for example in the class Zalo group.",
-        role=ROLE_NAMES[created.role],
+        role=role_name(invites.UNIT_HEAD if created.head else created.role),
         unit=created.org_name,
         until=until,
         link=created.link,
     )
     caption = T(
         "QR code of the invite link for: {role}, {unit}\n{link}",
-        role=ROLE_NAMES[created.role],
+        role=role_name(invites.UNIT_HEAD if created.head else created.role),
         unit=created.org_name,
         link=created.link,
     )

@@ -66,6 +66,30 @@ async def my_data(message: Message, turn: Turn) -> None:
                 if membership.relation in RELATION_WORDS
                 else T("   Children: {children}", children=children)
             )
+        if membership.head:
+            parts.append(T("   as the head of this unit"))
+    parts.append(T("Your own milestone reports: {count}", count=held.own_reports))
+    if held.sent_for:
+        _, pack = await turn.shared.campaign.get(turn.uow)
+        parts.append(
+            T(
+                "Reports you sent for a class or unit (they stay with it after /forget, "
+                "without your name or caption):"
+            )
+        )
+        for sent in held.sent_for:
+            try:
+                title = pack.milestone(sent.milestone).title.get(turn.locale)
+            except KeyError:  # a milestone of an earlier campaign
+                title = sent.milestone
+            parts.append(
+                T(
+                    "• {place}: {title}, {day}",
+                    place=Plain(sent.place),
+                    title=Plain(title),
+                    day=sent.at.date(),
+                )
+            )
     parts.append(T("/settings changes your settings; /forget deletes it all."))
     turn.say(Joined(tuple(parts), sep="\n"))
 

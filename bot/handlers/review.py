@@ -12,7 +12,7 @@ from bot.campaign.pack import CampaignPack
 from bot.delivery.outbox import Outgoing
 from bot.filters import RoleFilter
 from bot.flows.engine import Effect, Record, Reply
-from bot.flows.report import STATUS_NAMES
+from bot.flows.report import LEVEL_NAMES, STATUS_NAMES, place_label
 from bot.flows.review import REJECT
 from bot.handlers.callbacks import VERSION, AgainCallback, ReviewCallback
 from bot.handlers.conversation import Conversation
@@ -20,7 +20,7 @@ from bot.i18n import Renderer
 from bot.services import reports
 from bot.services.notices import Notice, decision_notice
 from bot.services.reports import Decision, Pending
-from bot.text import Joined, Plain, T
+from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 
 QUEUE_EMPTY = T("Nothing is waiting for verification. Thank you!")
@@ -68,23 +68,22 @@ async def show_next(turn: Turn, skip: tuple[int, ...] = ()) -> None:
 def show_card(turn: Turn, pending: Pending, pack: CampaignPack) -> None:
     render = turn.render
     report = pending.report
-    card = render(
-        Joined(
-            (
-                T("Waiting for verification: {count}", count=pending.waiting),
-                T("From: {name}", name=pending.reporter),
-                T(
-                    "Milestone: {title}",
-                    title=Plain(pack.milestone(report.milestone).title.get(render.locale)),
-                ),
-                T("Sent: {when}", when=report.reported_at),
-                T("Caption: {caption}", caption=Plain(report.caption))
-                if report.caption
-                else Plain(""),
-            ),
-            sep="\n",
-        )
-    ).strip()
+    lines: list[Text] = [
+        T("Waiting for verification: {count}", count=pending.waiting),
+        T("From: {name}", name=pending.reporter),
+        T(
+            "Milestone: {title}",
+            title=Plain(pack.milestone(report.milestone).title.get(render.locale)),
+        ),
+    ]
+    if pending.for_org:
+        lines.append(T("For: {place}", place=place_label(pending.for_kind or "", pending.for_org)))
+    if report.level in LEVEL_NAMES:
+        lines.append(T("Recognised at: {level}", level=LEVEL_NAMES[report.level]))
+    lines.append(T("Sent: {when}", when=report.reported_at))
+    if report.caption:
+        lines.append(T("Caption: {caption}", caption=Plain(report.caption)))
+    card = render(Joined(tuple(lines), sep="\n")).strip()
     markup = buttons(report.id, report.revision, render)
     if report.evidence_kind in ("photo", "document") and report.evidence_file_id:
         turn.replies.media(

@@ -61,7 +61,8 @@ async def join(
         shared.previews.drop(code)
         return Reply(INVITE_PROBLEMS[problem.reason])
     person = joined.person
-    if joined.new_membership:
+    # A new membership, or a member made the unit's head by its head invite.
+    if joined.new_membership or person != request.known:
         turn.uow.after_commit(lambda: shared.directory.put(person))
         turn.person = person
         set_person_menu(turn, person)

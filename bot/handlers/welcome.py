@@ -35,6 +35,13 @@ NEXT_STEPS = {
 
 def welcome(name: str, joined: Joined) -> Text:
     found = joined.preview
+    if joined.became_head:
+        return T(
+            "You are now the head of {unit} ({school}). /report also offers the unit's own "
+            "milestones.",
+            unit=found.unit,
+            school=found.school,
+        )
     if not joined.new_membership:
         return T(
             "You are already a {role} in {unit} ({school}). Nothing has changed.",

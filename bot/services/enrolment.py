@@ -46,6 +46,7 @@ class Joined:
     person: PersonView
     new_person: bool
     new_membership: bool
+    became_head: bool = False  # a member of the unit who opened its head invite
 
 
 CODE_SHAPE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -109,7 +110,7 @@ async def preview(
         unit=unit.name,
         school=above.name,
         expires_at=invite.expires_at,
-        membership=membership_view(unit, invite.role, chain),
+        membership=membership_view(unit, invite.role, chain, bool(invite.head)),
     )
     if cache is not None and invite.max_uses is None:
         cache.put(found)  # counted invites are read every time: their last use matters
@@ -146,6 +147,11 @@ async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
     if known is not None and (found.org_id, found.role) in {
         (m.org_id, m.role) for m in known.memberships
     }:
+        if found.membership.head and not any(
+            m.head for m in known.memberships if (m.org_id, m.role) == (found.org_id, found.role)
+        ):
+            known = await _make_head(uow, request, known)
+            return Joined(found, known, False, False, became_head=True)
         return Joined(found, known, new_person=False, new_membership=False)
     if known is None and not request.name:
         raise ValueError("a new person needs a name")
@@ -168,6 +174,8 @@ async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
         [(view.id, found.org_id, found.role, found.invite_id, request.now)],
         [(family.stored, family.relation, len(family.children)) if family else None],
     )
+    if found.membership.head:
+        await people.set_head(session, view.id, found.org_id, found.role)
     if found.role in STAFF_ROLES:  # a granted privilege; a family's join is its membership row
         await audit.record(
             session,
@@ -180,6 +188,22 @@ async def join(uow: UnitOfWork, request: JoinRequest) -> Joined:
         )
     view = replace(view, memberships=(*view.memberships, found.membership))
     return Joined(found, view, new_person=known is None, new_membership=True)
+
+
+async def _make_head(uow: UnitOfWork, request: JoinRequest, known: PersonView) -> PersonView:
+    """A member of a unit who opens its head invite becomes its head; no use is counted."""
+    found = request.found
+    await people.set_head(uow.session, known.id, found.org_id, found.role)
+    await audit.record(
+        uow.session,
+        request.now,
+        request.tg_user_id,
+        "join.head",
+        f"org:{found.org_id}",
+        invite=found.invite_id,
+    )
+    kept = tuple(m for m in known.memberships if (m.org_id, m.role) != (found.org_id, found.role))
+    return replace(known, memberships=(*kept, found.membership))
 
 
 async def forget(uow: UnitOfWork, tg_user_id: int, now: datetime) -> bool:

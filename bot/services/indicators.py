@@ -18,10 +18,15 @@ membership (a parent of children in two classes, once in each class).
 
 For an indicator that counts schools: schools at or below the node whose principal
 reported its milestones. People who used /forget stay in every number, anonymously.
+
+For one that counts classes or units: those at or below the node whose own
+(collective) reports, sent by their homeroom teacher or head, count. With
+`min_level`, only reports recognised at that level or above count.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack, Indicator
@@ -114,6 +119,7 @@ async def _coverage(
     roles: tuple[str, ...],
     need: int,
     statuses: tuple[str, ...],
+    levels: Sequence[str] | None = None,
 ) -> Coverage:
     groups: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []  # roles, place, kinds
     family = tuple(r for r in roles if r in FAMILY_ROLES)
@@ -141,6 +147,7 @@ async def _coverage(
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
+            levels=levels,
         )
         known = len(sized)
         for place_id, size in sized.items():
@@ -164,7 +171,19 @@ async def tally(
 ) -> Tally:
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = reports.counted_statuses(indicator.verified_only)
-    if indicator.counts == "schools":
+    levels = indicator.levels()
+    if indicator.counts in COLLECTIVE_KINDS:
+        population, achieved = await reports.collective_tally(
+            uow.reads,
+            campaign_id=campaign_id,
+            path=path,
+            kind=COLLECTIVE_KINDS[indicator.counts],
+            milestones=indicator.milestones,
+            need=need,
+            statuses=statuses,
+            levels=levels,
+        )
+    elif indicator.counts == "schools":
         population, achieved = await reports.school_tally(
             uow.reads,
             campaign_id=campaign_id,
@@ -172,7 +191,9 @@ async def tally(
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
+            levels=levels,
         )
+    if indicator.counts != "people":
         return Tally(indicator, population, achieved)
     roles = counted_roles(indicator)
     population, achieved = await reports.people_tally(
@@ -183,20 +204,36 @@ async def tally(
         milestones=indicator.milestones,
         need=need,
         statuses=statuses,
+        levels=levels,
     )
     if node_kind is None:
         node = await org_units.get(uow.reads, node_id(path))
         node_kind = node.kind if node is not None else "school"
     coverage = await _coverage(
-        uow, campaign_id, indicator, path, node_kind, roles, need, tuple(statuses)
+        uow, campaign_id, indicator, path, node_kind, roles, need, tuple(statuses), levels
     )
     return Tally(indicator, population, achieved, coverage)
 
 
+COLLECTIVE_KINDS = {"classes": "class", "units": "unit"}
+
+
 async def tallies(
-    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, path: str, *, people_only: bool = False
+    uow: UnitOfWork,
+    campaign_id: int,
+    pack: CampaignPack,
+    path: str,
+    *,
+    people_only: bool = False,
+    counts: tuple[str, ...] | None = None,
 ) -> list[Tally]:
-    chosen = [i for i in pack.indicators if not people_only or i.counts == "people"]
+    """Tallies of the pack's indicators at `path`: all, people's only, or those whose
+    `counts` is one of `counts`."""
+    chosen = [
+        i
+        for i in pack.indicators
+        if (not people_only or i.counts == "people") and (counts is None or i.counts in counts)
+    ]
     node = await org_units.get(uow.reads, node_id(path))
     kind = node.kind if node is not None else None
     return [await tally(uow, campaign_id, indicator, path, kind) for indicator in chosen]
@@ -213,6 +250,35 @@ class MilestoneCount:
 
 
 ROSTER_ROLES = {"class": ("parent", "student"), "unit": ("staff",), "school": ("staff",)}
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    """A class's or unit's own (collective) milestone and what became of its report."""
+
+    milestone: str
+    status: str  # "" when not reported
+    level: str | None
+
+
+async def unit_statuses(
+    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, org_id: int, kind: str
+) -> list[UnitStatus]:
+    """For one class or unit: its collective milestones, reported or not."""
+    found = {
+        r.milestone_key: r
+        for r in await reports.of_orgs(uow.reads, campaign_id, [org_id])
+        if r.status != "withdrawn"
+    }
+    return [
+        UnitStatus(
+            m.id,
+            found[m.id].status if m.id in found else "",
+            found[m.id].level if m.id in found else None,
+        )
+        for m in pack.milestones
+        if kind in m.audience
+    ]
 
 
 async def class_view(

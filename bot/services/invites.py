@@ -13,6 +13,7 @@ from storage.db import UnitOfWork
 from storage.models import DEPARTMENT_KINDS, ORG_KINDS, ROLES, OrgUnit
 
 DEFAULT_DAYS = 30
+UNIT_HEAD = "unit_head"  # /invite's choice for a staff invite that makes its unit's head
 
 # Roles each inviter may hand out, and the org kinds those invites may point at.
 GRANTS = {
@@ -38,6 +39,7 @@ class CreatedInvite:
     role: str
     expires_at: datetime | None
     max_uses: int | None
+    head: bool = False
 
 
 def deep_link(bot_username: str, code: str) -> str:
@@ -54,12 +56,15 @@ def qr_png(link: str) -> bytes:
     return buffer.getvalue()
 
 
-def check_target(unit: OrgUnit, role: str) -> None:
+def check_target(unit: OrgUnit, role: str, head: bool = False) -> None:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(ROLES)}")
     if unit.kind not in ROLE_KINDS[role]:
         kinds = ", ".join(sorted(ROLE_KINDS[role]))
         raise ValueError(f"a {role} invite must point at a {kinds}, not a {unit.kind}")
+    if head and (role != "staff" or unit.kind != "unit"):
+        # A class's staff member is its homeroom teacher already; a school has a principal.
+        raise ValueError("only a staff invite for a unit can make its head")
 
 
 def may_invite(person: PersonView | None, superadmin: bool, unit: OrgUnit, role: str) -> bool:
@@ -90,8 +95,9 @@ async def create(
     superadmin: bool,
     days: int | None = DEFAULT_DAYS,
     max_uses: int | None = None,
+    head: bool = False,
 ) -> CreatedInvite:
-    check_target(unit, role)
+    check_target(unit, role, head)
     if creator_tg_id is not None and not may_invite(creator, superadmin, unit, role):
         raise NotAllowed("invite")
     expires = now + timedelta(days=days) if days else None
@@ -103,9 +109,10 @@ async def create(
         expires_at=expires,
         max_uses=max_uses,
         created_by=creator_tg_id,
+        head=head,
     )
     await audit.record(
-        uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role
+        uow.session, now, creator_tg_id, "invite.create", f"org:{unit.id}", role=role, head=head
     )
     return CreatedInvite(
         code=invite.code,
@@ -115,6 +122,7 @@ async def create(
         role=role,
         expires_at=expires,
         max_uses=max_uses,
+        head=head,
     )
 
 
@@ -151,6 +159,8 @@ async def candidates(
             for role in ROLES
             if unit.kind in ROLE_KINDS[role] and may_invite(person, superadmin, unit, role)
         ]
+        if unit.kind == "unit" and "staff" in roles:
+            roles.append(UNIT_HEAD)
         if roles:
             found.append((unit, roles))
     return found

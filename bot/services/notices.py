@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack
+from bot.services.collectives import item_key
 from bot.services.reports import Decision
 from bot.text import Plain, T, Text
 
@@ -19,7 +20,7 @@ class Notice:
     tg_user_id: int
     language: str
     text: Text
-    report_again: str | None = None  # a milestone id: offer a "report again" button
+    report_again: str | None = None  # a /report item ("id" or "id@org"): "report again"
     person_id: int | None = None
     quiet_hours: str | None = None
 
@@ -50,7 +51,7 @@ def decision_notice(decision: Decision, pack: CampaignPack) -> Notice | None:
         decision.reporter_tg_id,
         decision.reporter_language,
         text,
-        report.milestone,
+        item_key(report.milestone, report.org_id),
         person_id=decision.reporter_id,
         quiet_hours=decision.reporter_quiet_hours,
     )

@@ -25,6 +25,15 @@ class MembershipView:
     org_path: str
     school_id: int | None
     school_name: str | None
+    head: bool = False  # heads the unit (tổ trưởng): reports the unit's collective milestones
+
+    @property
+    def reports_for_unit(self) -> bool:
+        """A homeroom teacher (a staff membership of a class) or a unit's head reports the
+        class's or unit's collective milestones."""
+        return self.role == "staff" and (
+            self.org_kind == "class" or (self.org_kind == "unit" and self.head)
+        )
 
     @property
     def place(self) -> str:
@@ -104,7 +113,9 @@ class Directory:
         self._entries.pop(tg_user_id, None)
 
 
-def membership_view(unit: OrgUnit, role: str, chain: list[OrgUnit]) -> MembershipView:
+def membership_view(
+    unit: OrgUnit, role: str, chain: list[OrgUnit], head: bool = False
+) -> MembershipView:
     """A role in `unit`, whose lineage (top down, the unit last) is `chain`."""
     school = org_units.school_of(chain)
     return MembershipView(
@@ -115,6 +126,7 @@ def membership_view(unit: OrgUnit, role: str, chain: list[OrgUnit]) -> Membershi
         org_path=unit.path,
         school_id=school.id if school else None,
         school_name=school.name if school else None,
+        head=head,
     )
 
 
@@ -125,7 +137,7 @@ async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
     views = []
     for membership, unit in await people.memberships(uow.reads, person.id):
         chain = await org_units.lineage(uow.reads, unit)
-        views.append(membership_view(unit, membership.role, chain))
+        views.append(membership_view(unit, membership.role, chain, bool(membership.head)))
     return PersonView(
         id=person.id,
         tg_user_id=tg_user_id,

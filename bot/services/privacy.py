@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.families import stored_children
-from storage import org_units, people
+from storage import org_units, people, reports
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -18,6 +18,17 @@ class HeldMembership:
     since: datetime
     children: tuple[str, ...] = ()  # a parent's children in this class, as they wrote them
     relation: str | None = None
+    head: bool = False  # heads the unit (tổ trưởng)
+
+
+@dataclass(frozen=True)
+class SentFor:
+    """A report sent for a class or unit: it belongs to them, but who sent it is personal."""
+
+    place: str
+    milestone: str
+    status: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -30,6 +41,8 @@ class HeldData:
     memberships: tuple[HeldMembership, ...]
     quiet_hours: str | None = None  # None: the school's
     announcements: bool = True
+    own_reports: int = 0
+    sent_for: tuple[SentFor, ...] = ()
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -46,8 +59,10 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
                 membership.created_at,
                 stored_children(membership.child_names),
                 membership.relation,
+                bool(membership.head),
             )
         )
+    sent = await reports.sent_by(uow.reads, person.id)
     return HeldData(
         tg_user_id=tg_user_id,
         name=person.display_name,
@@ -57,6 +72,11 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
         memberships=tuple(held),
         quiet_hours=person.quiet_hours,
         announcements=bool(person.announcements),
+        own_reports=await reports.count_own(uow.reads, person.id),
+        sent_for=tuple(
+            SentFor(place, report.milestone_key, report.status, report.reported_at)
+            for report, place in sent
+        ),
     )
 
 

@@ -7,9 +7,11 @@ from datetime import datetime
 
 from bot.campaign.evidence import ACCEPTS
 from bot.campaign.evidence import problem as evidence_problem
+from bot.campaign.fields import LEVELS
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.errors import InputRejected, NotAllowed
 from bot.families import person_label
+from bot.services.collectives import Collective, collective_for, places
 from bot.services.people import PersonView
 from bot.text import REASON_LIMIT, Text
 from storage import audit, people, reports
@@ -42,10 +44,14 @@ class ReportView:
     evidence_kind: str | None
     evidence_file_id: str | None
     caption: str | None
+    level: str | None = None  # who recognised an initiative
+    org_id: int | None = None  # the unit or class a collective report belongs to
 
 
 def view(report: Report) -> ReportView:
     return ReportView(
+        level=report.level,
+        org_id=report.org_id,
         id=report.id,
         milestone=report.milestone_key,
         status=report.status,
@@ -60,11 +66,18 @@ def view(report: Report) -> ReportView:
 
 
 def milestones_for(pack: CampaignPack, person: PersonView) -> list[Milestone]:
-    """The milestones this person reports, in domain order; a parent's are their own,
-    whichever class they joined through."""
+    """The milestones of this person's roles, in domain order; a parent's are their own,
+    whichever class they joined through. Quiz milestones included (see `reportable`)."""
     roles = person.roles & set(REPORTING_ROLES)
     found = [m for m in pack.milestones if roles & set(m.audience)]
     return sorted(found, key=lambda m: m.domain)
+
+
+def reportable(pack: CampaignPack, person: PersonView) -> list[Milestone]:
+    """What this person may report in /report: their milestones but those a quiz awards,
+    which are earned only by passing the quiz."""
+    awarded = pack.awarded()
+    return [m for m in milestones_for(pack, person) if m.id not in awarded]
 
 
 def check_evidence(milestone: Milestone, evidence: Evidence | None) -> None:
@@ -92,19 +105,38 @@ async def submit(
     milestone_id: str,
     evidence: Evidence | None,
     now: datetime,
+    org_id: int | None = None,
+    level: str | None = None,
 ) -> ReportView:
-    milestone = next((m for m in milestones_for(pack, person) if m.id == milestone_id), None)
+    """Report one's own milestone, or (with `org_id`) a collective one for a class one is
+    homeroom teacher of or a unit one heads. Quiz milestones are refused: passing the quiz
+    earns them."""
+    if org_id is None:
+        mine_ = reportable(pack, person)
+        milestone = next((m for m in mine_ if m.id == milestone_id), None)
+    else:
+        place = next((p for p in places(person) if p.org_id == org_id), None)
+        choices = collective_for(pack, place.org_kind) if place else []
+        milestone = next((m for m in choices if m.id == milestone_id), None)
     if milestone is None:
         raise NotAllowed("milestone")
+    if milestone.asks_level and level not in LEVELS:
+        raise InputRejected("level")
     check_evidence(milestone, evidence)
     keep = evidence if ACCEPTS[milestone.evidence] else None
-    existing = await reports.find(uow.session, campaign_id, person.id, milestone.id)
+    if org_id is None:
+        existing = await reports.find(uow.session, campaign_id, person.id, milestone.id)
+        owner = {"person_id": person.id}
+    else:
+        existing = await reports.find_collective(uow.session, campaign_id, org_id, milestone.id)
+        owner = {"person_id": None, "org_id": org_id, "reported_by": person.id}
     report = await reports.put(
         uow.session,
         existing,
-        person_id=person.id,
+        **owner,
         campaign_id=campaign_id,
         milestone_key=milestone.id,
+        level=level if milestone.asks_level else None,
         status="pending" if milestone.verification else "accepted",
         evidence_kind=keep.kind if keep else None,
         evidence_file_id=keep.file_id if keep else None,
@@ -119,10 +151,22 @@ async def submit(
 
 
 async def withdraw(
-    uow: UnitOfWork, *, campaign_id: int, person: PersonView, milestone_id: str, now: datetime
+    uow: UnitOfWork,
+    *,
+    campaign_id: int,
+    person: PersonView,
+    milestone_id: str,
+    now: datetime,
+    org_id: int | None = None,
 ) -> bool:
-    """Withdraw one's own report; False when there is none to withdraw."""
-    existing = await reports.find(uow.session, campaign_id, person.id, milestone_id)
+    """Withdraw one's own report, or a collective one of a class or unit one reports for;
+    False when there is none to withdraw."""
+    if org_id is None:
+        existing = await reports.find(uow.session, campaign_id, person.id, milestone_id)
+    elif any(p.org_id == org_id for p in places(person)):
+        existing = await reports.find_collective(uow.session, campaign_id, org_id, milestone_id)
+    else:
+        return False
     if existing is None or existing.status == "withdrawn":
         return False
     existing.status = "withdrawn"
@@ -145,11 +189,13 @@ class Pending:
     waiting: int
     # A parent's (child names, relation) per class, so the reviewer sees whose parent it is.
     families: tuple[tuple[str | None, str | None], ...] = ()
+    for_org: str | None = None  # a collective report: the unit's or class's name
+    for_kind: str | None = None  # its kind: unit or class
 
     @property
     def reporter(self) -> Text:
-        """ "Nguyễn Thị Lan – mẹ em An", or the name alone."""
-        return person_label(self.person_name, self.families)
+        """ "Nguyễn Thị Lan – mẹ em An", or the name alone ("—" for a collective report)."""
+        return person_label(self.person_name or "—", self.families)
 
 
 def review_scope(reviewer: PersonView | None, superadmin: bool) -> list[str]:
@@ -169,17 +215,28 @@ async def next_pending(
     found = await reports.next_pending(uow.reads, campaign_id, scope, skip)
     if found is None:
         return None
-    report, person = found
+    report, person, unit = found
     waiting = await reports.count_pending(uow.reads, campaign_id, scope)
-    families = tuple(
-        (membership.child_names, membership.relation)
-        for membership, unit in await people.memberships(uow.reads, person.id)
-        if membership.role == "parent"
-        and membership.child_names
-        and any(unit.path.startswith(path) for path in scope)  # this reviewer's schools only
+    families = (
+        tuple(
+            (membership.child_names, membership.relation)
+            for membership, place in await people.memberships(uow.reads, person.id)
+            if membership.role == "parent"
+            and membership.child_names
+            and any(place.path.startswith(path) for path in scope)  # this reviewer's schools
+        )
+        if person is not None
+        else ()
     )
     return Pending(
-        view(report), person.display_name, person.tg_user_id, person.language, waiting, families
+        view(report),
+        person.display_name if person else "",
+        person.tg_user_id if person else None,
+        person.language if person else "vi",
+        waiting,
+        families,
+        unit.name if unit else None,
+        unit.kind if unit else None,
     )
 
 
@@ -218,7 +275,8 @@ async def decide(
         return Decision("resent" if resent else "already", view(report))
     await audit.record(uow.session, now, actor_tg_id, f"report.{status}", f"report:{report_id}")
     await uow.session.refresh(report)
-    author = await people.by_id(uow.session, report.person_id)
+    author_id = report.person_id or report.reported_by
+    author = await people.by_id(uow.session, author_id) if author_id else None
     return Decision(
         "decided",
         view(report),
@@ -243,10 +301,13 @@ async def can_review(uow: UnitOfWork, report_id: int, revision: int, scope: list
 
 @dataclass(frozen=True)
 class Progress:
-    """A person's milestones for their roles, with what became of each report."""
+    """A person's milestones for their roles, with what became of each report, and the
+    collective milestones of the classes and units they report for."""
 
     milestones: tuple[Milestone, ...]
     reports: dict[str, ReportView]
+    collectives: tuple[Collective, ...] = ()
+    awarded: frozenset[str] = frozenset()  # earned by passing a quiz, not in /report
 
     @property
     def done(self) -> int:
@@ -261,7 +322,26 @@ class Progress:
         return found.status if found else ""
 
 
+async def collectives(
+    uow: UnitOfWork, campaign_id: int, pack: CampaignPack, person: PersonView
+) -> tuple[Collective, ...]:
+    held = [p for p in places(person) if collective_for(pack, p.org_kind)]
+    found = await reports.of_orgs(uow.reads, campaign_id, [p.org_id for p in held])
+    by_org: dict[int, dict[str, ReportView]] = {p.org_id: {} for p in held}
+    for report in found:
+        if report.status != "withdrawn" and report.org_id in by_org:
+            by_org[report.org_id][report.milestone_key] = view(report)
+    return tuple(
+        Collective(p, tuple(collective_for(pack, p.org_kind)), by_org[p.org_id]) for p in held
+    )
+
+
 async def progress(
     uow: UnitOfWork, campaign_id: int, pack: CampaignPack, person: PersonView
 ) -> Progress:
-    return Progress(tuple(milestones_for(pack, person)), await mine(uow, campaign_id, person.id))
+    return Progress(
+        tuple(milestones_for(pack, person)),
+        await mine(uow, campaign_id, person.id),
+        await collectives(uow, campaign_id, pack, person),
+        pack.awarded(),
+    )

@@ -22,7 +22,7 @@ from bot.errors import HocvusoError
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
 
-MINI = """\
+MINI_MILESTONES = """\
 id: mini
 version: 1
 title: {vi: Thử, en: Test}
@@ -35,6 +35,15 @@ milestones:
     title: {vi: VNeID mức 2, en: VNeID level 2}
     description: {vi: Đã kích hoạt, en: Activated}
 """
+MINI = MINI_MILESTONES + (
+    "indicators:\n"
+    "  - id: vneid\n"
+    "    title: {vi: VNeID, en: VNeID}\n"
+    "    counts: people\n"
+    "    audience: [parent]\n"
+    "    milestones: [vneid_level2]\n"
+    "    target_percent: 90\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +95,7 @@ def test_quizzes(pack: CampaignPack) -> None:
 
 def test_seed_indicators(pack: CampaignPack) -> None:
     got = {i.id: (i.counts, i.target_percent) for i in pack.indicators}
-    assert got == {
+    seeds = {
         "staff_basic_skills": ("people", 100),
         "families_digital_services": ("people", 90),
         "staff_signature": ("people", 100),
@@ -94,8 +103,50 @@ def test_seed_indicators(pack: CampaignPack) -> None:
         "cashless_einvoice": ("schools", 100),
         "self_assessment_level2": ("schools", 100),
     }
+    assert {key: got.get(key) for key in seeds} == seeds
     families = next(i for i in pack.indicators if i.id == "families_digital_services")
     assert set(families.audience) == {"parent", "student"}
+
+
+def test_everything_tracked_is_counted(pack: CampaignPack) -> None:
+    fed: dict[str, set[str]] = {}
+    for indicator in pack.indicators:
+        for milestone_id in indicator.milestones:
+            fed.setdefault(milestone_id, set()).add(indicator.counts)
+    assert {m.id for m in pack.milestones} == set(fed)
+    # The movement's headline outcome has a tally of its own.
+    for milestone_id in ("vneid_level2", "online_public_service", "bdhvs_course"):
+        assert "people" in fed[milestone_id]
+    parents = [i for i in pack.indicators if i.milestones == ["bdhvs_course"]]
+    assert any(i.audience == ["parent"] for i in parents)
+
+
+def test_emulation_as_the_plans_judge_it(pack: CampaignPack) -> None:
+    collective = {m.id: m.audience for m in pack.milestones if m.collective}
+    assert collective["collective_registered"] == ["unit", "class"]
+    assert collective["unit_good_model"] == ["unit"]
+    assert collective["class_parents_guided"] == ["class"]
+    assert pack.milestone("emulation_registered").audience == ["staff"]
+    assert pack.milestone("staff_initiative").asks_level
+    assert pack.milestone("school_good_model").audience == ["principal"]
+    counts = {i.id: (i.counts, i.audience) for i in pack.indicators}
+    assert counts["units_registered"] == ("units", ["unit"])
+    assert counts["classes_registered"] == ("classes", ["class"])
+    province = next(i for i in pack.indicators if i.id == "staff_initiatives_province")
+    assert province.levels() == ("province", "national")
+    assert next(i for i in pack.indicators if i.id == "staff_initiatives").levels() == (
+        "school",
+        "commune",
+        "province",
+        "national",
+    )
+    # Every new item names where it comes from.
+    for indicator in pack.indicators[6:]:
+        assert indicator.source, indicator.id
+
+
+def test_quiz_milestones_are_awarded(pack: CampaignPack) -> None:
+    assert pack.awarded() == {"spots_online_fraud", "protects_personal_data"}
 
 
 def test_every_domain_md_deadline_is_present(pack: CampaignPack) -> None:
@@ -211,7 +262,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_one_per_line() -> None:
-    text = MINI.replace("domain: 2", "domain: 7\n    evidence: video").replace(
+    text = MINI_MILESTONES.replace("domain: 2", "domain: 7\n    evidence: video").replace(
         "audience: [parent]", "audience: [parent, parent]"
     )
     text += "colour: blue\n"
@@ -231,7 +282,7 @@ def test_every_problem_is_reported_one_per_line() -> None:
 
 
 def test_cross_reference_problems_are_all_reported() -> None:
-    text = MINI + (
+    text = MINI_MILESTONES + (
         "indicators:\n"
         "  - id: a\n"
         "    title: {vi: A, en: A}\n"

@@ -26,6 +26,7 @@ from bot.campaign.fields import (
     Day,
     DomainNo,
     Evidence,
+    Levels,
     Offset,
     Percent,
     Roles,
@@ -50,11 +51,21 @@ __all__ = [
     "PackInconsistent",
     "Question",
     "Quiz",
+    "Source",
+    "reaches",
 ]
 
 
-Source = Annotated[str, Field(min_length=1, max_length=300)] | None
-"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it"."""
+Source = Annotated[str, Field(min_length=1, max_length=300)]
+"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it".
+Required on every indicator (its target), deadline (its date) and quiz (its pass mark)."""
+
+
+def reaches(levels: list[str] | None, level: str | None) -> bool:
+    """Whether an item limited to school `levels` (None: every school) reaches a school of
+    `level`. A school whose level is not known, and anything above schools (a province,
+    a commune), sees every item: a reminder too many does less harm than one missing."""
+    return levels is None or level is None or level in levels
 
 
 class _Model(BaseModel):
@@ -96,6 +107,7 @@ class Milestone(_Model):
     domain: DomainNo
     evidence: Evidence = "none"
     verification: bool = False
+    levels: Levels | None = None  # only schools of these levels (None: all)
 
 
 class Indicator(_Model):
@@ -113,7 +125,8 @@ class Indicator(_Model):
     rule: Literal["all", "any"] = "all"
     target_percent: Percent
     verified_only: bool = True
-    source: Source = None
+    source: Source
+    levels: Levels | None = None
 
     @field_validator("audience")
     @classmethod
@@ -155,7 +168,7 @@ class Quiz(_Model):
     domain: DomainNo
     pass_percent: Percent = 80.0
     awards: Slug | None = None
-    source: Source = None
+    source: Source
     questions: Annotated[list[Question], Field(min_length=1)]
 
 
@@ -170,7 +183,8 @@ class Deadline(_Model):
     yearly: Yearly | None = None
     remind_days_before: Annotated[list[Offset], AfterValidator(unique)] = [7, 1]
     completes: Slug | None = None
-    source: Source = None
+    source: Source
+    levels: Levels | None = None
 
     @field_validator("remind_days_before")
     @classmethod
@@ -204,6 +218,7 @@ class Announcement(_Model):
     yearly: Yearly | None = None
     monthly: Annotated[int, Field(ge=1, le=28)] | None = None
     weekly: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+    levels: Levels | None = None
 
     @model_validator(mode="after")
     def _one_rhythm(self) -> Announcement:
@@ -242,6 +257,24 @@ class CampaignPack(_Model):
         if problems:
             raise PackInconsistent(problems)
         return self
+
+    def for_level(self, level: str | None) -> CampaignPack:
+        """The pack as a school of `level` sees it: items limited to other levels left out
+        (a kindergarten sees no QĐ 4725 self-assessment). Quizzes awarding a milestone left
+        out go too. The cross-checks guarantee nothing kept refers to what was dropped."""
+        if level is None:
+            return self
+        milestones = [m for m in self.milestones if reaches(m.levels, level)]
+        kept = {m.id for m in milestones}
+        return self.model_copy(
+            update={
+                "milestones": milestones,
+                "indicators": [i for i in self.indicators if reaches(i.levels, level)],
+                "quizzes": [q for q in self.quizzes if q.awards is None or q.awards in kept],
+                "deadlines": [d for d in self.deadlines if reaches(d.levels, level)],
+                "announcements": [a for a in self.announcements if reaches(a.levels, level)],
+            }
+        )
 
     def milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id; KeyError if there is none."""

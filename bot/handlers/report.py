@@ -57,7 +57,7 @@ def items(found: Progress, lang: str) -> list[dict[str, Any]]:
 
 async def open_report(turn: Turn, start_at: str | None = None) -> None:
     assert turn.person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
     listed = items(found, turn.locale)
     if not listed:
@@ -79,7 +79,7 @@ async def report_again(query: CallbackQuery, callback_data: AgainCallback, turn:
 async def finish_report(record: Record, turn: Turn) -> Sequence[Effect]:
     person = turn.person
     assert person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     milestone_id = record.data["milestone"]
     if record.kind == "withdraw":
         done = await reports.withdraw(
@@ -151,7 +151,7 @@ def progress_text(found: Progress, lang: str) -> Text:
 
 async def show_progress(message: Message, turn: Turn) -> None:
     assert turn.person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
     if not found.milestones:
         turn.say(NOTHING_TO_REPORT)

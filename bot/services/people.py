@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bot.services.schools import infer_level
 from storage import org_units, people
 from storage.db import UnitOfWork
 from storage.models import OrgUnit
@@ -25,6 +26,9 @@ class MembershipView:
     org_path: str
     school_id: int | None
     school_name: str | None
+    # The school's level (SCHOOL_LEVELS; given on import, or read from its name), which
+    # decides the pack items that reach it. None above schools, or when not known.
+    school_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ def membership_view(unit: OrgUnit, role: str, chain: list[OrgUnit]) -> Membershi
         org_path=unit.path,
         school_id=school.id if school else None,
         school_name=school.name if school else None,
+        school_level=(school.level or infer_level(school.name)) if school else None,
     )
 
 

@@ -214,7 +214,9 @@ class Announcement(_Model):
 
     id: Slug
     audience: Roles
-    text: LocalText
+    # One text for all, or one per role of the audience (each worded for its reader).
+    text: LocalText | None = None
+    texts: dict[Audience, LocalText] | None = None
     yearly: Yearly | None = None
     monthly: Annotated[int, Field(ge=1, le=28)] | None = None
     weekly: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
@@ -225,7 +227,18 @@ class Announcement(_Model):
         given = [v for v in (self.yearly, self.monthly, self.weekly) if v is not None]
         if len(given) != 1:
             raise fail("rhythm", "needs exactly one of 'yearly', 'monthly' or 'weekly'")
+        if (self.text is None) == (self.texts is None):
+            raise fail("text_or_texts", "needs exactly one of 'text' or 'texts' (one per role)")
+        if self.texts is not None and set(self.texts) != set(self.audience):
+            raise fail("texts_roles", "'texts' needs one text for each role of 'audience'")
         return self
+
+    def text_for(self, role: str) -> LocalText:
+        """The text for a reader of `role` (a principal reads the staff's, if none of theirs)."""
+        if self.texts is None:
+            assert self.text is not None
+            return self.text
+        return self.texts.get(role) or self.texts.get("staff") or next(iter(self.texts.values()))  # type: ignore[call-overload]
 
     def occurrences(self, after: dt.date, until: dt.date) -> list[dt.date]:
         """Send dates from `after` to `until`, both inclusive."""

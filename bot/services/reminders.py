@@ -87,6 +87,13 @@ class Fired:
     queued: int = 0
     skipped: int = 0
 
+    @property
+    def reached(self) -> bool:
+        """Whether anyone was concerned. An item of a pack with nobody in its part of the
+        tree (the base, where every school has a province pack) fires empty: its firing
+        row is kept, so it is not looked at again, but it is not counted as sent."""
+        return bool(self.queued or self.skipped)
+
 
 Compose = Callable[[str, str], str]  # (language, role) -> the rendered text
 
@@ -192,7 +199,7 @@ async def remind(ctx: JobContext, now: datetime) -> int:
         except Exception:
             log.exception("%s: reminder failed", item.key)
             continue
-        count += fired is not None
+        count += fired is not None and fired.reached
     return count
 
 
@@ -284,7 +291,7 @@ async def announce(ctx: JobContext, now: datetime) -> int:
         except Exception:
             log.exception("%s: announcement failed", key)
             continue
-        count += fired is not None
+        count += fired is not None and fired.reached
     return count
 
 
@@ -293,8 +300,8 @@ async def _announce(
 ) -> Fired | None:
     audience = tuple(announcement.audience)
 
-    def compose(language: str, _role: str) -> str:
-        body = Plain(announcement.text.get(language))
+    def compose(language: str, role: str) -> str:
+        body = Plain(announcement.text_for(role).get(language))
         return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
 
     async def find(uow: UnitOfWork) -> list[Recipient]:

@@ -118,11 +118,20 @@ def test_every_target_date_and_threshold_names_its_source(pack: CampaignPack) ->
         assert item.source.startswith(("seed 0", "default, change it")), item.id
 
 
-def test_announcements_speak_to_one_audience_each(pack: CampaignPack) -> None:
-    assert all(len(a.audience) == 1 for a in pack.announcements)
-    for role in ("parent", "student", "staff"):
-        assert len(pack.announcements_for(role)) == 3, role
-    tet = next(a for a in pack.announcements if a.id == "tet_fraud_parents")
+def test_announcements_speak_to_each_role_in_its_own_words(pack: CampaignPack) -> None:
+    for announcement in pack.announcements:
+        assert announcement.texts is not None and set(announcement.texts) == {
+            "parent",
+            "student",
+            "staff",
+        }
+        assert "Quý phụ huynh" in announcement.text_for("parent").vi
+        assert re.search(r"\bem\b", announcement.text_for("student").vi, re.IGNORECASE)
+        assert "Thầy/Cô" in announcement.text_for("staff").vi
+        assert announcement.text_for("principal") == announcement.text_for("staff")
+        for role in ("student", "staff"):
+            assert "Quý phụ huynh" not in announcement.text_for(role).vi
+    tet = next(a for a in pack.announcements if a.id == "tet_fraud_warning")
     assert tet.occurrences(dt.date(2026, 1, 1), dt.date(2026, 12, 31)) == [dt.date(2026, 1, 10)]
 
 
@@ -133,6 +142,8 @@ def _local_texts(value: object) -> list[LocalText]:
         return [t for name in type(value).model_fields for t in _local_texts(getattr(value, name))]
     if isinstance(value, list):
         return [t for item in value for t in _local_texts(item)]
+    if isinstance(value, dict):
+        return [t for item in value.values() for t in _local_texts(item)]
     return []
 
 

@@ -175,15 +175,21 @@ async def attach_shipped(uow: UnitOfWork, now: datetime) -> list[str]:
     base = await active(uow)
     if base is None:
         return []
-    taken = await campaigns.attached(uow.session)
-    tops = {name_key(unit.name): unit for unit in await org_units.roots(uow.session)}
+    attached = await campaigns.attached(uow.session)
+    taken = set(attached)
+    loaded = {row.slug for row in attached.values()}
+    tops: dict[str, OrgUnit] = {}
+    for unit in await org_units.roots(uow.session):
+        tops.setdefault(name_key(unit.name), unit)  # the first of two same-named nodes
     done = []
     for overlay in load_province_packs():
         unit = tops.get(name_key(overlay.attach)) if overlay.attach else None
-        if unit is None or unit.id in taken or overlay.extends != base.id:
+        if unit is None or unit.id in taken or overlay.id in loaded:
+            continue
+        if overlay.extends != base.id:
             continue
         await install(uow, overlay, "shipped", now, org=unit)
-        taken[unit.id] = unit  # type: ignore[assignment]
+        taken.add(unit.id)
         done.append(overlay.id)
     return done
 

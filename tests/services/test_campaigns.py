@@ -125,7 +125,7 @@ async def test_a_new_base_that_breaks_a_province_pack_is_refused(db: Database) -
     overlay = next(o for o in load_province_packs() if o.id == "bdhvs_khanh_hoa")
     uow = db.unit_of_work()
     try:
-        with pytest.raises(InputRejected, match="bdhvs_khanh_hoa .* would not fit"):
+        with pytest.raises(InputRejected, match=r"bdhvs_khanh_hoa .* would not fit"):
             await campaigns.install(uow, broken, "test", NOW)
         with pytest.raises(InputRejected, match="--org"):
             await campaigns.install(uow, overlay, "test", NOW)

@@ -131,3 +131,39 @@ async def test_a_new_base_that_breaks_a_province_pack_is_refused(db: Database) -
             await campaigns.install(uow, overlay, "test", NOW)
     finally:
         await uow.abort()
+
+
+async def test_an_item_reaches_its_area_and_levels_only(db: Database) -> None:
+    """What reminders and announcements use: people under the area's path, not under a
+    nested province pack's, and not in schools of other levels."""
+    from bot.services.schools import schools_outside
+    from storage import deadlines as rows
+
+    uow = db.unit_of_work()
+    chains = {
+        "thpt": [("province", "Bắc Ninh"), ("school", "THPT Lý Thái Tổ")],
+        "kinder": [("province", "Bắc Ninh"), ("school", "Mầm non Hoa Sen")],
+        "far": [("province", "Khánh Hòa"), ("school", "THPT Nguyễn Trãi")],
+    }
+    units = {k: (await org_units.ensure(uow.session, c, NOW))[0] for k, c in chains.items()}
+    ids = await people.create_many(
+        uow.session, [(7100 + n, name, "vi", NOW) for n, name in enumerate(units)]
+    )
+    for person_id, unit in zip(ids, units.values(), strict=True):
+        uow.session.add(
+            Membership(person_id=person_id, org_id=unit.id, role="principal", created_at=NOW)
+        )
+    await uow.session.flush()
+    bac_ninh = units["thpt"].path.split("/")[1]
+    khanh_hoa = units["far"].path.split("/")[1]
+    covered = ["primary", "lower_secondary", "upper_secondary", "multi_level", "continuing"]
+    skip = await schools_outside(uow.session, covered, f"/{bac_ninh}/")
+    in_bac_ninh = await rows.audience(
+        uow.session, ("principal",), path=f"/{bac_ninh}/", skip_schools=skip
+    )
+    base_area = await rows.audience(uow.session, ("principal",), exclude=(f"/{khanh_hoa}/",))
+    await uow.abort()
+    by_id = dict(zip(ids, units, strict=True))
+    assert skip == {units["kinder"].id}
+    assert [by_id[r.person_id] for r in in_bac_ninh] == ["thpt"]
+    assert sorted(by_id[r.person_id] for r in base_area) == ["kinder", "thpt"]

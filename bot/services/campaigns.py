@@ -174,7 +174,8 @@ def name_key(name: str) -> str:
 async def attach_shipped(uow: UnitOfWork, now: datetime) -> list[str]:
     """Attach each shipped province pack to the top-level node its `attach` names, when
     that node exists and has no province pack yet (one loaded by hand is never
-    replaced). Run at start and after `org import`/`org add`; returns the slugs attached."""
+    replaced), and a newer shipped version over the older shipped one. Run at start and
+    after `org import`/`org add`; returns the slugs attached."""
     base = await active(uow)
     if base is None:
         return []
@@ -186,10 +187,27 @@ async def attach_shipped(uow: UnitOfWork, now: datetime) -> list[str]:
         tops.setdefault(name_key(unit.name), unit)  # the first of two same-named nodes
     done = []
     for overlay in load_province_packs():
+        if overlay.extends != base.id:
+            continue
+        # A newer shipped version replaces the shipped one where it is, never a hand-loaded one.
+        older = next(
+            (
+                (org_id, row)
+                for org_id, row in attached.items()
+                if row.slug == overlay.id
+                and row.source == "shipped"
+                and row.version < overlay.version
+            ),
+            None,
+        )
+        if older is not None:
+            unit = await org_units.get(uow.session, older[0])
+            if unit is not None:
+                await install(uow, overlay, "shipped", now, org=unit)
+                done.append(overlay.id)
+            continue
         unit = tops.get(name_key(overlay.attach)) if overlay.attach else None
         if unit is None or unit.id in taken or overlay.id in loaded:
-            continue
-        if overlay.extends != base.id:
             continue
         await install(uow, overlay, "shipped", now, org=unit)
         taken.add(unit.id)

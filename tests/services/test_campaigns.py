@@ -167,3 +167,28 @@ async def test_an_item_reaches_its_area_and_levels_only(db: Database) -> None:
     assert skip == {units["kinder"].id}
     assert [by_id[r.person_id] for r in in_bac_ninh] == ["thpt"]
     assert sorted(by_id[r.person_id] for r in base_area) == ["kinder", "thpt"]
+
+
+async def test_a_newer_shipped_province_pack_replaces_the_shipped_one_only(db: Database) -> None:
+    from storage import campaigns as rows
+
+    uow = db.unit_of_work()
+    await org_units.ensure(uow.session, [("province", "Bắc Ninh")], NOW)
+    await org_units.ensure(uow.session, [("province", "Quảng Ngãi")], NOW)
+    await campaigns.ensure_default(uow, NOW)
+    await uow.finish()
+    uow = db.unit_of_work()
+    try:
+        attached = await rows.attached(uow.session)
+        by_slug = {row.slug: row for row in attached.values()}
+        assert set(by_slug) == {"bdhvs_bac_ninh", "bdhvs_quang_ngai"}
+        by_slug["bdhvs_bac_ninh"].version = 0  # as if an older release had shipped it
+        by_slug["bdhvs_quang_ngai"].version = 0
+        by_slug["bdhvs_quang_ngai"].source = "quang-ngai.yaml"  # loaded by hand
+        await uow.session.flush()
+        assert await campaigns.attach_shipped(uow, NOW) == ["bdhvs_bac_ninh"]
+        versions = {row.slug: row.version for row in (await rows.attached(uow.session)).values()}
+        assert versions == {"bdhvs_bac_ninh": 1, "bdhvs_quang_ngai": 0}
+        assert await campaigns.attach_shipped(uow, NOW) == []
+    finally:
+        await uow.abort()

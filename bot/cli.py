@@ -6,7 +6,7 @@
     hocvuso org import FILE.csv   (columns province,commune,school,unit,class[,level])
     hocvuso headcount import FILE.csv
     hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--head] [--qr FILE]
-    hocvuso campaign check FILE.yaml | campaign load FILE.yaml
+    hocvuso campaign check FILE.yaml | campaign load FILE.yaml [--org ORG]
     hocvuso backup FILE
 
 ORG is a numeric id or a path of names: "Bắc Ninh/Phường Từ Sơn/THCS Từ Sơn/6A1".
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import lean_import
-from bot.campaign.loader import PackError, load_pack
+from bot.campaign.loader import PackError
 from bot.clock import Clock
 from bot.errors import InputRejected
 from bot.settings import Settings
@@ -85,8 +85,15 @@ def parser() -> argparse.ArgumentParser:
     campaign = commands.add_parser("campaign", help="campaign packs").add_subparsers(
         dest="action", required=True
     )
-    for name, text in (("check", "validate a pack"), ("load", "validate and activate a pack")):
-        campaign.add_parser(name, help=text).add_argument("file", type=Path)
+    check = campaign.add_parser("check", help="validate a pack (or a province pack)")
+    check.add_argument("file", type=Path)
+    load = campaign.add_parser("load", help="validate and activate a pack")
+    load.add_argument("file", type=Path)
+    load.add_argument(
+        "--org",
+        default=None,
+        help="attach a province pack (one with 'extends') to this org node and all below it",
+    )
     backup = commands.add_parser("backup", help="online backup of the SQLite database")
     backup.add_argument("file", type=Path)
     return root
@@ -165,11 +172,14 @@ def cmd_org_add(args: argparse.Namespace, settings: Settings) -> int:
             if parent is None:
                 raise InputRejected(f"no org matches {args.parent!r}")
         now = Clock(settings.zone).now()
-        return await org.add(uow, args.kind, args.name, parent, now, args.level)
+        unit = await org.add(uow, args.kind, args.name, parent, now, args.level)
+        return unit, await attach_provinces(uow, now) if parent is None else []
 
-    unit = asyncio.run(in_transaction(settings, work))
+    unit, attached = asyncio.run(in_transaction(settings, work))
     level = f" ({unit.level})" if unit.level else ""
     print(f"{unit.kind} {unit.id}: {unit.name}{level}")
+    for slug in attached:
+        print(f"province pack {slug} attached")
     return 0
 
 
@@ -179,13 +189,17 @@ def cmd_org_import(args: argparse.Namespace, settings: Settings) -> int:
     text = args.file.read_text(encoding="utf-8")
 
     async def work(uow: UnitOfWork) -> Any:
-        return await org.import_csv(uow, text, Clock(settings.zone).now())
+        now = Clock(settings.zone).now()
+        report = await org.import_csv(uow, text, now)
+        return report, await attach_provinces(uow, now)
 
-    report = asyncio.run(in_transaction(settings, work))
+    report, attached = asyncio.run(in_transaction(settings, work))
     print(
         f"{report.rows} rows read, {report.created} units created, "
         f"{report.levels} school levels set"
     )
+    for slug in attached:
+        print(f"province pack {slug} attached")
     return 0
 
 
@@ -206,6 +220,13 @@ def cmd_headcount_import(args: argparse.Namespace, settings: Settings) -> int:
     report = asyncio.run(in_transaction(settings, work))
     print(f"{report.rows} rows read, {report.saved} headcounts recorded")
     return 0
+
+
+async def attach_provinces(uow: UnitOfWork, now: Any) -> list[str]:
+    """New province nodes get their shipped province pack (when a campaign is loaded)."""
+    from bot.services import campaigns
+
+    return await campaigns.attach_shipped(uow, now)
 
 
 def cmd_invite_create(args: argparse.Namespace, settings: Settings) -> int:
@@ -255,34 +276,71 @@ async def _username(settings: Settings) -> str:
     return me.username or ""
 
 
+def _summary(pack: Any) -> str:
+    return (
+        f"{len(pack.milestones)} milestones, {len(pack.indicators)} indicators, "
+        f"{len(pack.quizzes)} quizzes, {len(pack.deadlines)} deadlines"
+    )
+
+
 def cmd_campaign_check(args: argparse.Namespace, settings: Settings) -> int:
+    """A whole pack alone; a province pack also merged over the shipped base, when it
+    extends that one (the database is not read: `campaign load` checks the live base)."""
+    from bot.campaign.loader import load_default_pack, load_document
+    from bot.campaign.overlay import PackOverlay
+
     try:
-        pack = load_pack(args.file)
+        document = load_document(args.file)
+        if isinstance(document, PackOverlay) and document.extends == load_default_pack().id:
+            document = load_document(args.file, load_default_pack())
     except PackError as problem:
         print(problem, file=sys.stderr)
         return 1
-    print(
-        f"{args.file}: ok ({pack.id} v{pack.version}: {len(pack.milestones)} milestones, "
-        f"{len(pack.indicators)} indicators, {len(pack.quizzes)} quizzes, "
-        f"{len(pack.deadlines)} deadlines)"
-    )
+    if isinstance(document, PackOverlay):
+        print(
+            f"{args.file}: ok (province pack {document.id} v{document.version} over "
+            f"{document.extends}: {_summary(document)} of its own)"
+        )
+    else:
+        print(f"{args.file}: ok ({document.id} v{document.version}: {_summary(document)})")
     return 0
 
 
 def cmd_campaign_load(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.services import campaigns
+    from bot.campaign.loader import load_document
+    from bot.campaign.overlay import PackOverlay
+    from bot.services import campaigns, invites
+
+    async def work(uow: UnitOfWork) -> tuple[Any, bool, Any]:
+        base = await campaigns.active(uow)
+        document = load_document(args.file, base)
+        unit = None
+        if isinstance(document, PackOverlay):
+            if not args.org:
+                raise InputRejected(
+                    f"{args.file} is a province pack (it extends {document.extends}): "
+                    "give --org, the node it applies to"
+                )
+            unit = await invites.resolve_org(uow, args.org)
+            if unit is None:
+                raise InputRejected(f"no org matches {args.org!r}")
+        elif args.org:
+            raise InputRejected(
+                f"{args.file} is a whole pack: it applies everywhere, so --org does not fit "
+                "(a province pack names the pack it extends with 'extends')"
+            )
+        now = Clock(settings.zone).now()
+        created = await campaigns.install(uow, document, str(args.file), now, org=unit)
+        return document, created, unit
 
     try:
-        pack = load_pack(args.file)
+        document, created, unit = asyncio.run(in_transaction(settings, work))
     except PackError as problem:
         print(problem, file=sys.stderr)
         return 1
-
-    async def work(uow: UnitOfWork) -> bool:
-        return await campaigns.install(uow, pack, str(args.file), Clock(settings.zone).now())
-
-    created = asyncio.run(in_transaction(settings, work))
-    print(f"{pack.id} v{pack.version} {'loaded' if created else 'reloaded'} and active")
+    state = "loaded" if created else "reloaded"
+    where = f" for {unit.name} and everything below it" if unit is not None else ""
+    print(f"{document.id} v{document.version} {state} and active{where}")
     return 0
 
 

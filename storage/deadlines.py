@@ -141,11 +141,14 @@ async def audience(
     path: str | None = None,
     campaign_id: int | None = None,
     missing: str | None = None,
+    exclude: Sequence[str] = (),
+    skip_schools: frozenset[int] = frozenset(),
 ) -> list[Recipient]:
-    """People holding one of `roles` (at or below `path`, when given) who have a Telegram
-    chat, without those whose report of milestone `missing` counts. One row per person,
-    with the roles of `roles` they hold there; unreachable people are included (the
-    caller counts them apart)."""
+    """People holding one of `roles` (at or below `path`, when given, and not below any
+    of `exclude`) who have a Telegram chat, without those whose report of milestone
+    `missing` counts. A membership in (or below) a school of `skip_schools` does not
+    count. One row per person, with the roles of `roles` they hold there; unreachable
+    people are included (the caller counts them apart)."""
     query = (
         select(
             Person.id,
@@ -155,8 +158,10 @@ async def audience(
             Person.status,
             Person.announcements,
             Membership.role,
+            OrgUnit.path,
         )
         .join(Membership, Membership.person_id == Person.id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
         .where(
             Membership.role.in_(list(roles)),
             Person.tg_user_id.is_not(None),
@@ -165,7 +170,9 @@ async def audience(
         .order_by(Person.id)
     )
     if path is not None:
-        query = query.join(OrgUnit, OrgUnit.id == Membership.org_id).where(under(path))
+        query = query.where(under(path))
+    for other in exclude:
+        query = query.where(~under(other))
     if missing is not None and campaign_id is not None:
         done = exists().where(
             Report.person_id == Person.id,
@@ -176,6 +183,10 @@ async def audience(
         query = query.where(~done)
     found: dict[int, tuple[tuple[object, ...], set[str]]] = {}
     for row in await session.execute(query):
+        if skip_schools and any(
+            int(part) in skip_schools for part in row.path.strip("/").split("/") if part
+        ):
+            continue
         entry = found.get(row.id)
         if entry is None:
             found[row.id] = (tuple(row[:6]), {row.role})

@@ -164,7 +164,9 @@ class Invite(Base):
 
 
 class Campaign(Base):
-    """A loaded campaign pack. Only one is active at a time."""
+    """A loaded campaign pack: the national base (one active at a time), or a province
+    pack (`extends` names the base's slug) attached to an org node (`org_id`), one active
+    per node. Reports always name the base's row."""
 
     __tablename__ = "campaigns"
     __table_args__ = (UniqueConstraint("slug", "version", name="uq_campaigns_slug_version"),)
@@ -178,6 +180,8 @@ class Campaign(Base):
     loaded_at: Mapped[datetime]
     # The whole validated pack, so it can be rebuilt exactly as loaded.
     pack: Mapped[dict[str, Any]]
+    extends: Mapped[str | None] = mapped_column(String(32))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"), index=True)
 
 
 class MilestoneDef(Base):

@@ -110,3 +110,9 @@ async def subtree(
         query = query.where(OrgUnit.path.startswith(path, autoescape=True))
     query = query.order_by(OrgUnit.path).limit(limit)
     return list(await session.scalars(query))
+
+
+async def roots(session: AsyncSession) -> list[OrgUnit]:
+    """The top of the tree: provinces (and anything else without a parent)."""
+    query = select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.id)
+    return list(await session.scalars(query))

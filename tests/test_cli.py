@@ -187,3 +187,45 @@ def test_db_upgrade_brings_a_new_database_to_the_head(
     assert main(["db", "upgrade", "--no-analyze"]) == 0
     assert f"database at revision {head()}" in capsys.readouterr().out
     assert rows(workdir, "select version_num from alembic_version") == [(head(),)]
+
+
+def test_campaign_load_with_org_attaches_a_province_pack(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.campaign.loader import province_pack_paths
+
+    khanh_hoa = next(p for p in province_pack_paths() if p.name == "khanh-hoa.yaml")
+    assert main(["campaign", "check", str(khanh_hoa)]) == 0
+    assert "province pack bdhvs_khanh_hoa" in capsys.readouterr().out
+    assert main(["org", "add", "--kind", "province", "--name", "Đồng Tháp"]) == 0
+    # A province pack needs the base first, and an org node.
+    assert main(["campaign", "load", str(khanh_hoa), "--org", "Đồng Tháp"]) == 1
+    assert "base pack first" in capsys.readouterr().err
+    assert main(["campaign", "load", str(default_pack_path())]) == 0
+    assert main(["campaign", "load", str(khanh_hoa)]) == 1
+    assert "give --org" in capsys.readouterr().err
+    assert main(["campaign", "load", str(default_pack_path()), "--org", "Đồng Tháp"]) == 1
+    assert main(["campaign", "load", str(khanh_hoa), "--org", "Nowhere"]) == 1
+    assert main(["campaign", "load", str(khanh_hoa), "--org", "Đồng Tháp"]) == 0
+    assert "for Đồng Tháp and everything below it" in capsys.readouterr().out
+    got = rows(
+        workdir,
+        "select c.slug, c.extends, o.name, c.active from campaigns c "
+        "left join org_units o on o.id = c.org_id order by c.id",
+    )
+    assert got == [
+        ("bdhvs_2025_2030", None, None, 1),
+        ("bdhvs_khanh_hoa", "bdhvs_2025_2030", "Đồng Tháp", 1),
+    ]
+    # Creating the province named in a shipped pack attaches that pack to it.
+    assert main(["org", "add", "--kind", "province", "--name", "Tỉnh Bắc Ninh"]) == 0
+    assert "province pack bdhvs_bac_ninh attached" in capsys.readouterr().out
+    (workdir / "org.csv").write_text(CSV, encoding="utf-8")
+    assert main(["org", "import", "org.csv"]) == 0
+    # A second node of the same name does not take the pack away from the first.
+    assert "attached" not in capsys.readouterr().out
+    assert rows(
+        workdir,
+        "select o.name from campaigns c join org_units o on o.id = c.org_id "
+        "where c.slug = 'bdhvs_bac_ninh'",
+    ) == [("Tỉnh Bắc Ninh",)]

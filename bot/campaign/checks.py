@@ -39,13 +39,29 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
         problems += _unique_ids(name, getattr(pack, name))
 
     roles = {m.id: m.audience for m in pack.milestones}
+    levels = {m.id: m.levels for m in pack.milestones}
 
-    def ref(loc: Loc, milestone_id: str | None, audience: Sequence[str]) -> None:
+    def ref(
+        loc: Loc,
+        milestone_id: str | None,
+        audience: Sequence[str],
+        own_levels: Sequence[str] | None = None,
+    ) -> None:
         if milestone_id is None:
             return
         if milestone_id not in roles:
             problems.append((loc, _unknown(milestone_id, roles)))
-        elif not set(roles[milestone_id]) & set(audience):
+            return
+        limited = levels[milestone_id]
+        if limited is not None and (own_levels is None or not set(own_levels) <= set(limited)):
+            problems.append(
+                (
+                    loc,
+                    f"milestone '{milestone_id}' is only for schools of levels "
+                    f"{', '.join(limited)}: give this item 'levels' within those",
+                )
+            )
+        if not set(roles[milestone_id]) & set(audience):
             problems.append(
                 (
                     loc,
@@ -56,7 +72,12 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
 
     for i, indicator in enumerate(pack.indicators):
         for j, milestone_id in enumerate(indicator.milestones):
-            ref(("indicators", i, "milestones", j), milestone_id, indicator.audience)
+            ref(
+                ("indicators", i, "milestones", j),
+                milestone_id,
+                indicator.audience,
+                indicator.levels,
+            )
     asks_level = {m.id for m in pack.milestones if m.asks_level}
     for i, indicator in enumerate(pack.indicators):
         if indicator.min_level is None:
@@ -83,9 +104,11 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
                 )
             )
     for i, quiz in enumerate(pack.quizzes):
-        ref(("quizzes", i, "awards"), quiz.awards, quiz.audience)
+        # A quiz goes with the milestone it awards (CampaignPack.for_level): no levels of its own.
+        same = levels.get(quiz.awards) if quiz.awards else None
+        ref(("quizzes", i, "awards"), quiz.awards, quiz.audience, same)
     for i, deadline in enumerate(pack.deadlines):
-        ref(("deadlines", i, "completes"), deadline.completes, deadline.audience)
+        ref(("deadlines", i, "completes"), deadline.completes, deadline.audience, deadline.levels)
         if deadline.date and not pack.period_start <= deadline.date <= pack.period_end:
             problems.append(
                 (

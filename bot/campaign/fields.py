@@ -20,6 +20,16 @@ COLLECTIVES = ("class", "unit")
 LEVELS = ("school", "commune", "province", "national")
 Level = Literal["school", "commune", "province", "national"]
 Evidence = Literal["none", "photo", "document", "photo_or_document"]
+# storage.models.SCHOOL_LEVELS (a test keeps the two in step; packs load without SQLAlchemy).
+SchoolLevel = Literal[
+    "kindergarten",
+    "primary",
+    "lower_secondary",
+    "upper_secondary",
+    "multi_level",
+    "continuing",
+    "vocational",
+]
 SLUG_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 YEARLY_RE = re.compile(r"^(\d{1,2})/(\d{1,2})$")
 
@@ -115,6 +125,7 @@ DomainNo = Annotated[int, AfterValidator(_between(1, 6))]
 Percent = Annotated[float, AfterValidator(_between(0, 100))]
 Roles = Annotated[list[Audience], Field(min_length=1), AfterValidator(unique)]
 Holders = Annotated[list[Audience | Collective], Field(min_length=1), AfterValidator(unique)]
+Levels = Annotated[list[SchoolLevel], Field(min_length=1), AfterValidator(unique)]
 Yearly = Annotated[str, AfterValidator(_yearly)]
 Offset = Annotated[int, AfterValidator(_between(0, 365))]
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]

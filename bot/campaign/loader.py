@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from bot.campaign.checks import Loc, PackInconsistent, loc_text
 from bot.campaign.errors import describe
+from bot.campaign.overlay import PackOverlay, merge
 from bot.campaign.pack import CampaignPack
 from bot.errors import HocvusoError
 
@@ -116,8 +117,13 @@ def _reason(exc: Exception) -> str:
     return str(getattr(exc, "problem", None) or exc)
 
 
-def parse_pack(text: str, filename: str) -> CampaignPack:
-    """Validate YAML `text`; `filename` is only used in error messages."""
+Document = CampaignPack | PackOverlay
+
+
+def parse_document(text: str, filename: str, base: CampaignPack | None = None) -> Document:
+    """Validate YAML `text`: a whole pack, or a province pack (it has `extends`), which is
+    also merged over `base` when given so that its references are checked too.
+    `filename` is only used in error messages."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -138,10 +144,42 @@ def parse_pack(text: str, filename: str) -> CampaignPack:
     data = reader.read(root)
     if reader.problems:
         raise PackError(reader.problems)
+    model: type[CampaignPack] | type[PackOverlay] = (
+        PackOverlay if "extends" in data else CampaignPack
+    )
     try:
-        return CampaignPack.model_validate(data)
+        document = model.model_validate(data)
     except ValidationError as exc:
         raise PackError(_problems(exc, reader)) from None
+    if isinstance(document, PackOverlay) and base is not None:
+        try:
+            merge(base, document)
+        except PackInconsistent as exc:
+            raise PackError(
+                [
+                    Problem(reader.filename, reader.line_of(loc), loc_text(loc), message)
+                    for loc, message in exc.problems
+                ]
+            ) from None
+    return document
+
+
+def parse_pack(text: str, filename: str) -> CampaignPack:
+    """Validate YAML `text` as a whole pack; `filename` is only used in error messages."""
+    document = parse_document(text, filename)
+    if isinstance(document, PackOverlay):
+        raise PackError(
+            [
+                Problem(
+                    filename,
+                    1,
+                    "extends",
+                    f"this is a province pack over '{document.extends}', not a whole pack: "
+                    "load it with --org",
+                )
+            ]
+        )
+    return document
 
 
 def _problems(exc: ValidationError, reader: _Reader) -> list[Problem]:
@@ -157,22 +195,30 @@ def _problems(exc: ValidationError, reader: _Reader) -> list[Problem]:
     return problems
 
 
-def load_pack(path: str | Path) -> CampaignPack:
-    """Read and validate the pack at `path`."""
+def _read(path: str | Path) -> str:
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8-sig")
+        return Path(path).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise PackError([Problem(name, 0, "", "file not found")]) from None
     except UnicodeDecodeError:
         raise PackError([Problem(name, 0, "", "file is not UTF-8 text")]) from None
     except OSError as exc:
         raise PackError([Problem(name, 0, "", f"cannot read file: {exc.strerror}")]) from None
-    return parse_pack(text, name)
+
+
+def load_pack(path: str | Path) -> CampaignPack:
+    """Read and validate the whole pack at `path`."""
+    return parse_pack(_read(path), str(path))
+
+
+def load_document(path: str | Path, base: CampaignPack | None = None) -> Document:
+    """Read and validate a whole pack or a province pack (merged over `base`, if given)."""
+    return parse_document(_read(path), str(path), base)
 
 
 def default_pack_path() -> Path:
-    """The Bình dân học vụ số 2025–2030 pack shipped with the package."""
+    """The national base pack (Bình dân học vụ số 2025–2030) shipped with the package."""
     return Path(__file__).with_name("default.yaml")
 
 
@@ -180,3 +226,21 @@ def default_pack_path() -> Path:
 def load_default_pack() -> CampaignPack:
     """The default pack, loaded once."""
     return load_pack(default_pack_path())
+
+
+def province_pack_paths() -> list[Path]:
+    """The province packs shipped with the package (bot/campaign/provinces/*.yaml)."""
+    return sorted(Path(__file__).with_name("provinces").glob("*.yaml"))
+
+
+@functools.cache
+def load_province_packs() -> tuple[PackOverlay, ...]:
+    """The shipped province packs, each checked against the shipped base, loaded once."""
+    base = load_default_pack()
+    found = []
+    for path in province_pack_paths():
+        document = load_document(path, base)
+        if not isinstance(document, PackOverlay):
+            raise PackError([Problem(str(path), 1, "extends", "a province pack needs 'extends'")])
+        found.append(document)
+    return tuple(found)

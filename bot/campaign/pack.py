@@ -30,6 +30,7 @@ from bot.campaign.fields import (
     Evidence,
     Holders,
     Level,
+    Levels,
     Offset,
     Percent,
     Roles,
@@ -54,11 +55,21 @@ __all__ = [
     "PackInconsistent",
     "Question",
     "Quiz",
+    "Source",
+    "reaches",
 ]
 
 
-Source = Annotated[str, Field(min_length=1, max_length=300)] | None
-"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it"."""
+Source = Annotated[str, Field(min_length=1, max_length=300)]
+"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it".
+Required on every indicator (its target), deadline (its date) and quiz (its pass mark)."""
+
+
+def reaches(levels: list[str] | None, level: str | None) -> bool:
+    """Whether an item limited to school `levels` (None: every school) reaches a school of
+    `level`. A school whose level is not known, and anything above schools (a province,
+    a commune), sees every item: a reminder too many does less harm than one missing."""
+    return levels is None or level is None or level in levels
 
 
 class _Model(BaseModel):
@@ -107,6 +118,7 @@ class Milestone(_Model):
     evidence: Evidence = "none"
     verification: bool = False
     asks_level: bool = False
+    levels: Levels | None = None  # only schools of these levels (None: all)
 
     @field_validator("audience")
     @classmethod
@@ -148,7 +160,8 @@ class Indicator(_Model):
     target_percent: Percent
     verified_only: bool = True
     min_level: Level | None = None
-    source: Source = None
+    source: Source
+    levels: Levels | None = None
 
     @field_validator("audience")
     @classmethod
@@ -167,7 +180,7 @@ class Indicator(_Model):
             )
         return value
 
-    def levels(self) -> tuple[str, ...] | None:
+    def recognised(self) -> tuple[str, ...] | None:
         """The recognition levels that count, or None when any report counts."""
         if self.min_level is None:
             return None
@@ -206,7 +219,7 @@ class Quiz(_Model):
     domain: DomainNo
     pass_percent: Percent = 80.0
     awards: Slug | None = None
-    source: Source = None
+    source: Source
     questions: Annotated[list[Question], Field(min_length=1)]
 
 
@@ -221,7 +234,8 @@ class Deadline(_Model):
     yearly: Yearly | None = None
     remind_days_before: Annotated[list[Offset], AfterValidator(unique)] = [7, 1]
     completes: Slug | None = None
-    source: Source = None
+    source: Source
+    levels: Levels | None = None
 
     @field_validator("remind_days_before")
     @classmethod
@@ -251,17 +265,31 @@ class Announcement(_Model):
 
     id: Slug
     audience: Roles
-    text: LocalText
+    # One text for all, or one per role of the audience (each worded for its reader).
+    text: LocalText | None = None
+    texts: dict[Audience, LocalText] | None = None
     yearly: Yearly | None = None
     monthly: Annotated[int, Field(ge=1, le=28)] | None = None
     weekly: Literal[WEEKDAYS] | None = None  # type: ignore[valid-type]
+    levels: Levels | None = None
 
     @model_validator(mode="after")
     def _one_rhythm(self) -> Announcement:
         given = [v for v in (self.yearly, self.monthly, self.weekly) if v is not None]
         if len(given) != 1:
             raise fail("rhythm", "needs exactly one of 'yearly', 'monthly' or 'weekly'")
+        if (self.text is None) == (self.texts is None):
+            raise fail("text_or_texts", "needs exactly one of 'text' or 'texts' (one per role)")
+        if self.texts is not None and set(self.texts) != set(self.audience):
+            raise fail("texts_roles", "'texts' needs one text for each role of 'audience'")
         return self
+
+    def text_for(self, role: str) -> LocalText:
+        """The text for a reader of `role` (a principal reads the staff's, if none of theirs)."""
+        if self.texts is None:
+            assert self.text is not None
+            return self.text
+        return self.texts.get(role) or self.texts.get("staff") or next(iter(self.texts.values()))  # type: ignore[call-overload]
 
     def occurrences(self, after: dt.date, until: dt.date) -> list[dt.date]:
         """Send dates from `after` to `until`, both inclusive."""
@@ -293,6 +321,24 @@ class CampaignPack(_Model):
         if problems:
             raise PackInconsistent(problems)
         return self
+
+    def for_level(self, level: str | None) -> CampaignPack:
+        """The pack as a school of `level` sees it: items limited to other levels left out
+        (a kindergarten sees no QĐ 4725 self-assessment). Quizzes awarding a milestone left
+        out go too. The cross-checks guarantee nothing kept refers to what was dropped."""
+        if level is None:
+            return self
+        milestones = [m for m in self.milestones if reaches(m.levels, level)]
+        kept = {m.id for m in milestones}
+        return self.model_copy(
+            update={
+                "milestones": milestones,
+                "indicators": [i for i in self.indicators if reaches(i.levels, level)],
+                "quizzes": [q for q in self.quizzes if q.awards is None or q.awards in kept],
+                "deadlines": [d for d in self.deadlines if reaches(d.levels, level)],
+                "announcements": [a for a in self.announcements if reaches(a.levels, level)],
+            }
+        )
 
     def milestone(self, milestone_id: str) -> Milestone:
         """The milestone with this id; KeyError if there is none."""

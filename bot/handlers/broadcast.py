@@ -74,7 +74,7 @@ async def open_broadcast(message: Message, turn: Turn) -> None:
     if not scopes:
         turn.say(NOWHERE)
         return
-    _, pack = await turn.shared.campaign.get(turn.uow)
+    _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     parts = {str(s.id): await service.parts(turn.uow, s) for s in scopes}
     reserve = delivery.reserve(
         [turn.renderer(lang) for lang in LANGUAGES], [s.name for s in scopes]
@@ -113,7 +113,7 @@ async def finish_broadcast(record: Record, turn: Turn) -> Sequence[Shown]:
         return await show_scheduled(turn)
     if record.kind == "results":
         return await show_results(turn)
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     data = dict(record.data)
     try:
         draft = Draft.of(data)

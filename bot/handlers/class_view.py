@@ -139,13 +139,14 @@ def buttons(place: MembershipView, render: Renderer) -> InlineKeyboardMarkup | N
 async def class_progress(message: Message, turn: Turn) -> None:
     assert turn.person is not None
     lang = turn.locale
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
     places = [
         m
         for m in turn.person.memberships
         if m.role == "staff" or (m.role == "principal" and m.org_kind == "school")
     ]
     for place in places:
+        # Each class against its own province's targets and its school level's items.
+        campaign_id, pack = await turn.shared.campaign.for_membership(turn.uow, place)
         # Names go to the class's own teacher (and, through /review, to the principal).
         names = place.org_kind == "class"
         # Read-only: on the update's own reading session, never a second connection.

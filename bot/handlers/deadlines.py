@@ -48,7 +48,7 @@ async def start_deadline(message: Message, turn: Turn) -> None:
         turn.say(T("Deadlines are set for a school or a department, and there is none you run."))
         return
     day = today(turn)
-    _, pack = await turn.shared.campaign.get(turn.uow)
+    _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     names = {place.org_id: place.name for place in places}
     existing = await deadlines.of_places(turn.uow, turn.person, day)
     await Conversation(turn).begin(
@@ -77,7 +77,7 @@ async def finish_deadline(record: Record, turn: Turn) -> Sequence[Shown]:
     if record.kind == "cancel":
         return await _cancel(turn, int(record.data["id"]))
     data = record.data
-    _, pack = await turn.shared.campaign.get(turn.uow)
+    _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     completes = data.get("completes")
     if completes is not None and completes not in {m.id for m in pack.milestones}:
         completes = None  # the pack changed while the flow ran
@@ -164,9 +164,13 @@ async def show_deadlines(message: Message, turn: Turn) -> None:
     if turn.person is None:
         turn.say(T("No upcoming deadline concerns you at the moment."))
         return
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    packs = []
+    for membership in turn.person.memberships:
+        campaign_id, pack = await turn.shared.campaign.for_membership(turn.uow, membership)
+        packs.append((membership, pack))
+    campaign_id, _ = await turn.shared.campaign.get(turn.uow)
     found = await deadlines.upcoming(
-        turn.uow, campaign_id, pack, turn.person, today(turn), turn.locale
+        turn.uow, campaign_id, packs, turn.person, today(turn), turn.locale
     )
     if not found:
         turn.say(T("No upcoming deadline concerns you at the moment."))

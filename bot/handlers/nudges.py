@@ -68,7 +68,7 @@ async def pressed(query: CallbackQuery, callback_data: NudgeCallback, turn: Turn
 
 
 async def show_list(turn: Turn, place: MembershipView) -> None:
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_membership(turn.uow, place)
     found = await nudges.options(turn.uow, campaign_id, pack, place.org_id, _today(turn))
     lang = turn.locale
     lines: list[Text] = [
@@ -102,7 +102,7 @@ async def show_list(turn: Turn, place: MembershipView) -> None:
 
 
 async def ask(turn: Turn, place: MembershipView, milestone_id: str, card: int | None) -> None:
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_membership(turn.uow, place)
     found = await nudges.preview(
         turn.uow, campaign_id, pack, turn.person, place.org_id, milestone_id, _today(turn)
     )
@@ -139,7 +139,7 @@ async def ask(turn: Turn, place: MembershipView, milestone_id: str, card: int | 
 
 
 async def send(turn: Turn, place: MembershipView, milestone_id: str, card: int | None) -> None:
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_membership(turn.uow, place)
     done = await nudges.nudge(
         turn.uow,
         campaign_id=campaign_id,

@@ -73,7 +73,7 @@ def items(found: Progress, lang: str) -> list[dict[str, Any]]:
 
 async def open_report(turn: Turn, start_at: str | None = None) -> None:
     assert turn.person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
     listed = items(found, turn.locale)
     if not listed:
@@ -95,7 +95,7 @@ async def report_again(query: CallbackQuery, callback_data: AgainCallback, turn:
 async def finish_report(record: Record, turn: Turn) -> Sequence[Effect]:
     person = turn.person
     assert person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     milestone_id, org_id = parse_key(record.data["milestone"])
     if record.kind == "withdraw":
         done = await reports.withdraw(
@@ -202,7 +202,7 @@ def collective_text(collective: Collective, lang: str) -> Text:
 
 async def show_progress(message: Message, turn: Turn) -> None:
     assert turn.person is not None
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     found = await reports.progress(turn.uow, campaign_id, pack, turn.person)
     if not found.milestones and not found.collectives:
         turn.say(NOTHING_TO_REPORT)

@@ -56,7 +56,7 @@ def buttons(report_id: int, revision: int, render: Renderer) -> InlineKeyboardMa
 
 
 async def show_next(turn: Turn, skip: tuple[int, ...] = ()) -> None:
-    campaign_id, pack = await turn.shared.campaign.get(turn.uow)
+    campaign_id, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     scope = reports.review_scope(turn.person, turn.superadmin)
     pending = await reports.next_pending(turn.uow, campaign_id, scope, skip)
     if pending is None:
@@ -178,7 +178,7 @@ async def decided(query: CallbackQuery, callback_data: ReviewCallback, turn: Tur
         return
     turn.replies.toast(query.id, turn.render(T("Done.")))
     clear_buttons(turn, query)
-    _, pack = await turn.shared.campaign.get(turn.uow)
+    _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     await tell(turn, decision_notice(decision, pack))
     await show_next(turn)
 
@@ -197,7 +197,7 @@ async def finish_reject(record: Record, turn: Turn) -> Sequence[Effect]:
     )
     if decision.outcome != "decided":
         return (Reply(outcome_text(decision)),)
-    _, pack = await turn.shared.campaign.get(turn.uow)
+    _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     await tell(turn, decision_notice(decision, pack))
     turn.say(T("Rejected; the reason was sent to the person."))
     await show_next(turn)

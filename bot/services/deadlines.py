@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.campaign.pack import CampaignPack
 from bot.errors import NotAllowed
-from bot.services.people import PersonView
+from bot.services.people import MembershipView, PersonView
 from storage import deadlines as rows
 from storage.db import UnitOfWork
 from storage.deadlines import SchoolDeadlineRow
@@ -73,18 +73,32 @@ class DueReminder:
     path: str | None  # school deadlines: the org subtree they reach
     title: dict[str, str]  # by language ("vi", "en"); a school's own is typed in one
     description: dict[str, str] | None = None
+    exclude: tuple[str, ...] = ()  # pack deadlines: subtrees with a province pack of their own
+    levels: tuple[str, ...] | None = None  # pack deadlines: only schools of these levels
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or next(iter(self.title.values()))
 
 
-def pack_reminders(pack: CampaignPack, local_now: datetime, zone: tzinfo) -> list[DueReminder]:
+def pack_reminders(
+    pack: CampaignPack,
+    local_now: datetime,
+    zone: tzinfo,
+    *,
+    province: str | None = None,
+    path: str | None = None,
+    exclude: tuple[str, ...] = (),
+) -> list[DueReminder]:
+    """Reminders due of `pack`'s deadlines, for the part of the tree it covers: the base
+    everywhere but `exclude`, a province pack (slug `province`) at and below `path`. A
+    province's reminders have keys of their own (`reminder:pack:<id>@<province>:…`)."""
     today = local_now.date()
     found: list[DueReminder] = []
     for deadline in pack.deadlines:
         offsets = deadline.remind_days_before
         if not offsets:
             continue
+        item = f"{deadline.id}@{province}" if province else deadline.id
         until = min(today + timedelta(days=max(offsets)), pack.period_end)
         for due in deadline.occurrences(max(today, pack.period_start), until):
             offset = reminder_offset(due, offsets, local_now, zone)
@@ -92,16 +106,18 @@ def pack_reminders(pack: CampaignPack, local_now: datetime, zone: tzinfo) -> lis
                 continue
             found.append(
                 DueReminder(
-                    key=reminder_key("pack", deadline.id, due, offset),
+                    key=reminder_key("pack", item, due, offset),
                     source="pack",
-                    item=deadline.id,
+                    item=item,
                     due=due,
                     offset=offset,
                     audience=tuple(deadline.audience),
                     completes=deadline.completes,
-                    path=None,
+                    path=path,
                     title=deadline.title.model_dump(),
                     description=deadline.description.model_dump() if deadline.description else None,
+                    exclude=exclude,
+                    levels=tuple(deadline.levels) if deadline.levels else None,
                 )
             )
     return found
@@ -221,23 +237,31 @@ def _ancestors(path: str) -> list[int]:
 async def upcoming(
     uow: UnitOfWork,
     campaign_id: int,
-    pack: CampaignPack,
+    packs: CampaignPack | Sequence[tuple[MembershipView, CampaignPack]],
     person: PersonView,
     today: date,
     language: str,
 ) -> list[Upcoming]:
-    """Deadlines in the next year that concern this person: the pack's for their roles,
-    their schools' and departments' for the roles they hold below them."""
+    """Deadlines in the next year that concern this person: for each membership, those of
+    the pack its place sees (`packs`: the pack of each membership, or one pack for all)
+    that are for its role; their schools' and departments' own for the roles they hold
+    below them. A deadline two memberships share is listed once."""
     horizon = today + timedelta(days=HORIZON_DAYS)
     items: list[tuple[date, str, str | None]] = []
-    roles = person.roles
-    for deadline in pack.deadlines:
-        if not roles & set(deadline.audience):
-            continue
-        for due in deadline.occurrences(
-            max(today, pack.period_start), min(horizon, pack.period_end)
-        ):
-            items.append((due, deadline.title.get(language), deadline.completes))
+    if isinstance(packs, CampaignPack):
+        packs = [(m, packs) for m in person.memberships]
+    seen: set[tuple[date, str]] = set()
+    for membership, pack in packs:
+        for deadline in pack.deadlines:
+            if membership.role not in deadline.audience:
+                continue
+            title = deadline.title.get(language)
+            for due in deadline.occurrences(
+                max(today, pack.period_start), min(horizon, pack.period_end)
+            ):
+                if (due, title) not in seen:
+                    seen.add((due, title))
+                    items.append((due, title, deadline.completes))
     org_ids = sorted({i for m in person.memberships for i in _ancestors(m.org_path)})
     for row in await rows.of_orgs(uow.reads, org_ids, today, limit=200):
         if row.due_date > horizon:

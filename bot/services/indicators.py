@@ -171,7 +171,7 @@ async def tally(
 ) -> Tally:
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = reports.counted_statuses(indicator.verified_only)
-    levels = indicator.levels()
+    levels = indicator.recognised()
     if indicator.counts in COLLECTIVE_KINDS:
         population, achieved = await reports.collective_tally(
             uow.reads,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
+from bot.services.schools import infer_level
 from storage import org_units, people
 from storage.db import UnitOfWork
 from storage.models import OrgUnit
@@ -41,6 +42,9 @@ class MembershipView:
         if self.school_name and self.school_id != self.org_id:
             return f"{self.org_name} ({self.school_name})"
         return self.org_name
+    # The school's level (SCHOOL_LEVELS; given on import, or read from its name), which
+    # decides the pack items that reach it. None above schools, or when not known.
+    school_level: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ def membership_view(
         school_id=school.id if school else None,
         school_name=school.name if school else None,
         head=head,
+        school_level=(school.level or infer_level(school.name)) if school else None,
     )
 
 

@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError
 from bot.campaign.pack import Announcement, CampaignPack
 from bot.delivery.outbox import Outgoing
 from bot.jobs import JobContext
-from bot.services import deadlines
+from bot.services import deadlines, schools
+from bot.services.campaigns import Area
 from bot.services.deadlines import DueReminder, at_local, wording_role
 from bot.services.reports import REPORTING_ROLES
 from bot.text import Joined, Plain, T, Text
@@ -85,6 +86,13 @@ def reminder_text(
 class Fired:
     queued: int = 0
     skipped: int = 0
+
+    @property
+    def reached(self) -> bool:
+        """Whether anyone was concerned. An item of a pack with nobody in its part of the
+        tree (the base, where every school has a province pack) fires empty: its firing
+        row is kept, so it is not looked at again, but it is not counted as sent."""
+        return bool(self.queued or self.skipped)
 
 
 Compose = Callable[[str, str], str]  # (language, role) -> the rendered text
@@ -167,8 +175,17 @@ async def remind(ctx: JobContext, now: datetime) -> int:
     local_now = now.astimezone(zone)
     uow = ctx.database.unit_of_work()
     try:
-        campaign_id, pack = await ctx.shared.campaign.get(uow)
-        due = deadlines.pack_reminders(pack, local_now, zone)
+        campaign_id, areas = await ctx.shared.campaign.areas(uow)
+        due = []
+        for area in areas:
+            due += deadlines.pack_reminders(
+                area.pack,
+                local_now,
+                zone,
+                province=province_of(area),
+                path=area.path,
+                exclude=area.exclude,
+            )
         due += await deadlines.school_reminders(uow, local_now, zone)
         done = await firings.fired(uow.reads, [item.key for item in due])
     finally:
@@ -182,7 +199,7 @@ async def remind(ctx: JobContext, now: datetime) -> int:
         except Exception:
             log.exception("%s: reminder failed", item.key)
             continue
-        count += fired is not None
+        count += fired is not None and fired.reached
     return count
 
 
@@ -201,22 +218,37 @@ async def _fire_reminder(
     async def find(uow: UnitOfWork) -> list[Recipient]:
         if item.source == "school" and await rows.get(uow.session, int(item.item)) is None:
             return []  # cancelled since the tick began
+        skip = (
+            await schools.schools_outside(uow.session, item.levels, item.path)
+            if item.levels
+            else frozenset()
+        )
         people = await rows.audience(
             uow.session,
             item.audience,
             path=item.path,
             campaign_id=campaign_id,
             missing=item.completes,
+            exclude=item.exclude,
+            skip_schools=skip,
         )
         return _concerned(people, item.audience)
 
     return await _fire(ctx, item.key, now, "reminder", find, compose, announcement=False)
 
 
-def announcement_key(announcement: Announcement, day: date) -> str:
-    """Yearly ones by year (`announcement:tet_fraud_warning:2027`), the others by day."""
+def province_of(area: Area) -> str | None:
+    """The province pack's slug of an area ("bdhvs_2025_2030@bdhvs_bac_ninh"), None for
+    the base: it tells a province's firings apart from the base's."""
+    return area.key.partition("@")[2] or None
+
+
+def announcement_key(announcement: Announcement, day: date, province: str | None = None) -> str:
+    """Yearly ones by year (`announcement:tet_fraud_warning:2027`), the others by day; a
+    province pack's with its slug (`announcement:exam_season@bdhvs_khanh_hoa:2027`)."""
     when = str(day.year) if announcement.yearly is not None else day.isoformat()
-    return f"announcement:{announcement.id}:{when}"
+    item = f"{announcement.id}@{province}" if province else announcement.id
+    return f"announcement:{item}:{when}"
 
 
 def due_announcements(pack: CampaignPack, local_now: datetime) -> list[tuple[Announcement, date]]:
@@ -236,39 +268,51 @@ def due_announcements(pack: CampaignPack, local_now: datetime) -> list[tuple[Ann
 
 
 async def announce(ctx: JobContext, now: datetime) -> int:
-    """The pack's recurring announcements due at `now`; returns how many fired."""
+    """The packs' recurring announcements due at `now`, each to the part of the tree its
+    pack covers; returns how many fired."""
     local_now = now.astimezone(ctx.clock.zone)
     uow = ctx.database.unit_of_work()
     try:
-        _, pack = await ctx.shared.campaign.get(uow)
-        due = due_announcements(pack, local_now)
-        done = await firings.fired(uow.reads, [announcement_key(a, d) for a, d in due])
+        _, areas = await ctx.shared.campaign.areas(uow)
+        due = [
+            (area, announcement, day, announcement_key(announcement, day, province_of(area)))
+            for area in areas
+            for announcement, day in due_announcements(area.pack, local_now)
+        ]
+        done = await firings.fired(uow.reads, [key for *_, key in due])
     finally:
         await uow.abort()
     count = 0
-    for announcement, day in due:
-        key = announcement_key(announcement, day)
+    for area, announcement, _day, key in due:
         if key in done:
             continue
         try:
-            fired = await _announce(ctx, key, announcement, now)
+            fired = await _announce(ctx, key, area, announcement, now)
         except Exception:
             log.exception("%s: announcement failed", key)
             continue
-        count += fired is not None
+        count += fired is not None and fired.reached
     return count
 
 
 async def _announce(
-    ctx: JobContext, key: str, announcement: Announcement, now: datetime
+    ctx: JobContext, key: str, area: Area, announcement: Announcement, now: datetime
 ) -> Fired | None:
     audience = tuple(announcement.audience)
 
-    def compose(language: str, _role: str) -> str:
-        body = Plain(announcement.text.get(language))
+    def compose(language: str, role: str) -> str:
+        body = Plain(announcement.text_for(role).get(language))
         return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
-        return _concerned(await rows.audience(uow.session, audience), audience)
+        skip = (
+            await schools.schools_outside(uow.session, announcement.levels, area.path)
+            if announcement.levels
+            else frozenset()
+        )
+        found = await rows.audience(
+            uow.session, audience, path=area.path, exclude=area.exclude, skip_schools=skip
+        )
+        return _concerned(found, audience)
 
     return await _fire(ctx, key, now, "announcement", find, compose, announcement=True)

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Collection
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage import org_units
 from storage.models import SCHOOL_LEVELS
 
 # Longest prefixes first: "TH&THCS" before "TH", "THCS&THPT" before "THCS".
@@ -49,3 +53,21 @@ COVERED_BY_4725 = frozenset(
     {"primary", "lower_secondary", "upper_secondary", "multi_level", "continuing"}
 )
 """Levels QĐ 4725/QĐ-BGDĐT assesses: general and continuing education."""
+
+
+def level_of(name: str, level: str | None) -> str | None:
+    """A school's level: as recorded, else as its name says."""
+    return level or infer_level(name)
+
+
+async def schools_outside(
+    session: AsyncSession, levels: Collection[str], path: str | None
+) -> frozenset[int]:
+    """Ids of the schools at or below `path` (everywhere: None) whose level is known and
+    not one of `levels`: those a pack item limited to `levels` must not reach."""
+    found = await org_units.subtree(session, path, ("school",), limit=1_000_000)
+    return frozenset(
+        unit.id
+        for unit in found
+        if (level := level_of(unit.name, unit.level)) is not None and level not in levels
+    )

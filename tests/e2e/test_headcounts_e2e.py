@@ -11,7 +11,7 @@ from tests.support.botapi import button
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-FAMILIES = "Học sinh, cha mẹ học sinh tiếp cận dịch vụ số giáo dục"
+FAMILIES = "90% học sinh, cha mẹ học sinh tiếp cận dịch vụ số giáo dục (chỉ tiêu đến năm 2026)"  # Bắc Ninh's target
 
 
 @pytest.mark.asyncio(loop_scope="module")

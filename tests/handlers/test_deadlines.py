@@ -135,10 +135,16 @@ async def test_parents_cannot_set_deadlines_and_principals_see_the_packs(harness
     await h.say(principal, "/deadlines")
     listing = h.last_text(principal)
     assert "Các hạn sắp tới:" in listing
-    assert "20/5/2027 — Gửi báo cáo định kỳ" in listing
+    # A Bắc Ninh school: its own calendar, not Khánh Hòa's 20/5–30/5 nor Quảng Ngãi's 15/6.
     assert "31/5/2027 — Nộp bản tự đánh giá" in listing
-    assert listing.index("20/5/2027") < listing.index("31/5/2027")
-    assert "30/8/2026" not in listing  # already past on 5/9/2026
+    for other in ("20/5/2027", "25/5/2027", "27/5/2027", "30/5/2027", "15/6/2027"):
+        assert other not in listing, other
+    assert "30/8/2026" not in listing  # Bắc Ninh's shortlist, already past on 5/9/2026
+    h.clock.at = h.clock.at - timedelta(days=40)
+    await h.say(principal, "/deadlines")
+    listing = h.last_text(principal)
+    assert "30/8/2026 — Gửi danh sách tập thể, cá nhân tiêu biểu về Sở GDĐT Bắc Ninh" in listing
+    assert listing.index("30/8/2026") < listing.index("31/5/2027")
 
 
 async def test_department_officer_sets_a_deadline_for_the_schools_below(harness: Harness) -> None:

@@ -74,13 +74,15 @@ async def test_a_reminder_missed_fires_once_and_stale_ones_are_skipped(setup) ->
     clock.at = local(2027, 5, 26, 10)
     assert await scheduler.tick() == {"fire_due": 0, "remind": 2, "announce": 0}
     assert await keys(app) == {
-        "reminder:pack:council_review:2027-05-27:1",
+        "reminder:pack:council_review@bdhvs_khanh_hoa:2027-05-27:1",
+        "reminder:pack:self_assessment_4725@bdhvs_khanh_hoa:2027-05-31:7",
+        # The base's own, for schools outside any province pack (none here): fired empty.
         "reminder:pack:self_assessment_4725:2027-05-31:7",
     }
     assert await scheduler.tick() == {"fire_due": 0, "remind": 0, "announce": 0}
     clock.at = local(2027, 5, 27, 8)  # 30/5 minus 3 days; 27/5's last reminder went already
     assert await scheduler.tick() == {"fire_due": 0, "remind": 1, "announce": 0}
-    assert "reminder:pack:dossiers_to_department:2027-05-30:3" in await keys(app)
+    assert "reminder:pack:dossiers_to_department@bdhvs_khanh_hoa:2027-05-30:3" in await keys(app)
 
 
 @pytest.mark.parametrize(("back_on", "fires"), [(12, True), (13, True), (14, False)])

@@ -1,4 +1,5 @@
 """A small world for scheduler tests: two schools under one province, people by role.
+The province is Khánh Hòa, so its shipped pack (the 20/5–30/5 award calendar) applies.
 
 province (dept_admin D)
 └── district
@@ -24,7 +25,7 @@ from storage import migrate, org_units
 from storage.db import Database
 from storage.models import Membership, OrgUnit, Person, Report
 
-PROVINCE = [("province", "Bắc Ninh")]
+PROVINCE = [("province", "Khánh Hòa")]
 DISTRICT = [*PROVINCE, ("district", "Từ Sơn")]
 SCHOOL_A = [*DISTRICT, ("school", "THPT A")]
 SCHOOL_B = [*DISTRICT, ("school", "THCS B")]
@@ -98,6 +99,9 @@ async def build_world(database: Database, now: datetime) -> World:
                 reported_at=now,
             )
         )
+    uow = database.unit_of_work()
+    assert await campaigns.attach_shipped(uow, now) == ["bdhvs_khanh_hoa"]
+    await uow.finish()
     return World(ids, orgs)
 
 

@@ -92,9 +92,17 @@ class Harness:
     # the organisation ---------------------------------------------------------
 
     async def org(self, *chain: tuple[str, str]) -> int:
-        async with self.app.database.transaction() as session:
-            unit, _ = await org_units.ensure(session, list(chain), self.clock.now())
-            return unit.id
+        """Create the chain as `hocvuso org import` does: a new province gets its shipped
+        province pack (Bắc Ninh's, Khánh Hòa's…)."""
+        uow = self.app.database.unit_of_work()
+        try:
+            unit, _ = await org_units.ensure(uow.session, list(chain), self.clock.now())
+            await campaigns.attach_shipped(uow, self.clock.now())
+            await uow.finish()
+        except BaseException:
+            await uow.abort()
+            raise
+        return unit.id
 
     async def invite(self, org_id: int, role: str, **options: Any) -> str:
         uow = self.app.database.unit_of_work()

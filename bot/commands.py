@@ -31,6 +31,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("report", REPORTERS, T("Report a milestone, with evidence"), superadmins=False),
     CommandSpec("progress", REPORTERS, T("My milestones and what is left"), superadmins=False),
     CommandSpec(
+        "quiz",
+        frozenset({"parent", "student", "staff"}),
+        T("Take a quiz; my best scores"),
+        superadmins=False,
+    ),
+    CommandSpec(
         "class",
         frozenset({"staff"}),
         T("Progress of my class or unit; remind those who have not reported"),

@@ -15,6 +15,7 @@ from bot.flows.forget import FORGET
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
 from bot.flows.onboarding import ONBOARDING
+from bot.flows.quiz import QUIZ, QUIZ_MENU
 from bot.flows.report import REPORT
 from bot.flows.review import REJECT
 from bot.flows.settings import SETTINGS
@@ -28,6 +29,8 @@ from bot.handlers import (
     flow,
     invite,
     privacy,
+    quiz,
+    quiz_polls,
     report,
     review,
     settings,
@@ -45,6 +48,7 @@ def get_routers() -> list[Router]:
         privacy,
         settings,
         report,
+        quiz,
         review,
         class_view,
         invite,
@@ -68,5 +72,8 @@ def build_flows() -> FlowRegistry:
             (SETTINGS, settings.finish_settings),
             (DEADLINE, deadlines.finish_deadline),
             (BROADCAST, broadcast.finish_broadcast),
-        )
+            (QUIZ_MENU, quiz.finish_menu),
+            (QUIZ, quiz.finish_quiz),
+        ),
+        presenters={QUIZ.name: quiz_polls.present},
     )

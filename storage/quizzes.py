@@ -1,0 +1,117 @@
+"""Quiz attempts and their answers: one row per attempt, one per question shown."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import QuizAnswer, QuizAttempt
+
+
+async def attempts(session: AsyncSession, campaign_id: int, person_id: int) -> list[QuizAttempt]:
+    """This person's attempts at every quiz of the campaign, oldest first."""
+    query = (
+        select(QuizAttempt)
+        .where(QuizAttempt.campaign_id == campaign_id, QuizAttempt.person_id == person_id)
+        .order_by(QuizAttempt.started_at, QuizAttempt.id)
+    )
+    return list(await session.scalars(query))
+
+
+async def get(session: AsyncSession, attempt_id: int) -> QuizAttempt | None:
+    return await session.get(QuizAttempt, attempt_id)
+
+
+async def begin(
+    session: AsyncSession,
+    *,
+    campaign_id: int,
+    person_id: int,
+    quiz_key: str,
+    rendering: str,
+    total: int,
+    now: datetime,
+) -> QuizAttempt:
+    attempt = QuizAttempt(
+        campaign_id=campaign_id,
+        person_id=person_id,
+        quiz_key=quiz_key,
+        rendering=rendering,
+        status="open",
+        position=0,
+        total=total,
+        score=0,
+        passed=False,
+        started_at=now,
+    )
+    session.add(attempt)
+    await session.flush()
+    return attempt
+
+
+async def drop(session: AsyncSession, attempt_id: int) -> None:
+    """Forget an unfinished attempt (restarting it); its answers go with it."""
+    await session.execute(delete(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id))
+    await session.execute(delete(QuizAttempt).where(QuizAttempt.id == attempt_id))
+
+
+async def answers(session: AsyncSession, attempt_id: int) -> list[QuizAnswer]:
+    query = (
+        select(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id).order_by(QuizAnswer.question)
+    )
+    return list(await session.scalars(query))
+
+
+async def shown(
+    session: AsyncSession, attempt_id: int, question: int, order: Sequence[int], now: datetime
+) -> QuizAnswer:
+    """The row of a question being shown (again, on resume: its poll id is cleared until
+    the new poll is sent, so the old poll no longer counts)."""
+    query = select(QuizAnswer).where(
+        QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question
+    )
+    row = (await session.scalars(query)).first()
+    if row is None:
+        row = QuizAnswer(attempt_id=attempt_id, question=question, shown={"order": list(order)})
+        session.add(row)
+    row.poll_id = None
+    row.message_id = None
+    row.sent_at = now
+    await session.flush()
+    return row
+
+
+async def set_poll(session: AsyncSession, answer_id: int, poll_id: str, message_id: int) -> None:
+    await session.execute(
+        update(QuizAnswer)
+        .where(QuizAnswer.id == answer_id)
+        .values(poll_id=poll_id, message_id=message_id)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def by_poll(session: AsyncSession, poll_id: str) -> tuple[QuizAnswer, QuizAttempt] | None:
+    query = (
+        select(QuizAnswer, QuizAttempt)
+        .join(QuizAttempt, QuizAttempt.id == QuizAnswer.attempt_id)
+        .where(QuizAnswer.poll_id == poll_id)
+    )
+    row = (await session.execute(query)).first()
+    return (row[0], row[1]) if row else None
+
+
+async def find_answer(session: AsyncSession, attempt_id: int, question: int) -> QuizAnswer | None:
+    query = select(QuizAnswer).where(
+        QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question
+    )
+    return (await session.scalars(query)).first()
+
+
+async def count_correct(session: AsyncSession, attempt_id: int) -> int:
+    query = select(func.count(QuizAnswer.id)).where(
+        QuizAnswer.attempt_id == attempt_id, QuizAnswer.correct.is_(True)
+    )
+    return int(await session.scalar(query) or 0)

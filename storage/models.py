@@ -386,12 +386,12 @@ class Firing(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
-ATTEMPT_STATUSES = ("open", "finished")
+ATTEMPT_STATUSES = ("open", "finished", "abandoned")
 
 
 class QuizAttempt(Base):
     """One go at a quiz. `position` is the next question to ask; an open attempt can be
-    resumed (or restarted: it is deleted). `rendering` is how its questions are shown:
+    resumed, or abandoned for a new one. `rendering` is how its questions are shown:
     native quiz polls, or numbered text answers."""
 
     __tablename__ = "quiz_attempts"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import QuizAnswer, QuizAttempt
@@ -52,10 +52,15 @@ async def begin(
     return attempt
 
 
-async def drop(session: AsyncSession, attempt_id: int) -> None:
-    """Forget an unfinished attempt (restarting it); its answers go with it."""
-    await session.execute(delete(QuizAnswer).where(QuizAnswer.attempt_id == attempt_id))
-    await session.execute(delete(QuizAttempt).where(QuizAttempt.id == attempt_id))
+async def abandon(session: AsyncSession, attempt_id: int, now: datetime) -> None:
+    """An unfinished attempt given up for a new one: kept (its polls then answer "an
+    earlier attempt"), never scored or counted."""
+    await session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.id == attempt_id, QuizAttempt.status == "open")
+        .values(status="abandoned", finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def answers(session: AsyncSession, attempt_id: int) -> list[QuizAnswer]:

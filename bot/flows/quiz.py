@@ -168,6 +168,8 @@ def _answered(data: Data, chosen: int | None) -> Outcome:
         "answer",
         {
             "attempt": data["attempt"],
+            "quiz": data["quiz"],
+            "rendering": data.get("rendering", "poll"),
             "question": index,
             "chosen": chosen,
             "correct": chosen is not None and str(chosen) == question["right"],

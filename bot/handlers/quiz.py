@@ -159,13 +159,12 @@ async def _answer(record: Record, turn: Turn) -> Sequence[Shown]:
         correct=data["correct"],
         now=turn.now,
     )
-    state = await turn.state.get_data() if turn.state is not None else {}
-    if not written or state.get("rendering") != "text":
+    if not written or data["rendering"] != "text":
         return ()  # a poll shows right or wrong, and the explanation, itself
     if data["correct"]:
         return (Reply(T("✅ Right.")),)
     _, pack = await turn.shared.campaign.get(turn.uow)
-    question = pack.quiz(state["quiz"]).questions[data["question"]]
+    question = pack.quiz(data["quiz"]).questions[data["question"]]
     order = option_order(data["attempt"], data["question"], len(question.options))
     return (
         Reply(

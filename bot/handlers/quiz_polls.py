@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiogram import Router
+from aiogram.filters import Filter
 from aiogram.types import Message, PollAnswer
 from aiogram.types import Poll as TelegramPoll
 
@@ -45,7 +46,7 @@ def poll_routes(routes: Router) -> None:
     routes.message.register(typed, InFlow(), CommandText(expected=False), InQuiz())
 
 
-class InQuiz:
+class InQuiz(Filter):
     """Passes while the questions flow is under way."""
 
     async def __call__(self, event: Any, raw_state: str | None = None) -> bool:

@@ -103,19 +103,18 @@ async def start(
     now: datetime,
     restart: bool = False,
 ) -> QuizAttempt:
-    """A new attempt; with `restart`, the unfinished one is dropped first. NotAllowed
+    """A new attempt; with `restart`, the unfinished one is abandoned first. NotAllowed
     when the quiz is not for this person, one is unfinished (and not restarted) or the
     cool-down since the last finished attempt has not passed."""
     quiz = _quiz_for(pack, person, quiz_id)
-    rows = [a for a in await quizzes.attempts(uow.session, campaign_id, person.id)]
+    rows = await quizzes.attempts(uow.session, campaign_id, person.id)
     standing = _standing(quiz, [a for a in rows if a.quiz_key == quiz_id], now)
     if standing.open_attempt is not None:
         if not restart:
             raise NotAllowed("unfinished")
-        await quizzes.drop(uow.session, standing.open_attempt)
-        standing = _standing(
-            quiz, [a for a in rows if a.quiz_key == quiz_id and a.status != "open"], now
-        )
+        await quizzes.abandon(uow.session, standing.open_attempt, now)
+        finished = [a for a in rows if a.quiz_key == quiz_id and a.status == "finished"]
+        standing = _standing(quiz, finished, now)
     if standing.again_at is not None:
         raise NotAllowed("cooling")
     return await quizzes.begin(

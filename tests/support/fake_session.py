@@ -27,6 +27,7 @@ from aiogram.methods import (
 )
 from aiogram.types import Chat, Message, PhotoSize, Poll, PollOption, User
 
+POLL_IDS = itertools.count(1)  # poll ids are unique across bots and restarts, as Telegram's
 BOT_USER = User(id=42, is_bot=True, first_name="hocvuso", username="hocvuso_test_bot")
 
 
@@ -91,7 +92,7 @@ class FakeSession(BaseSession):
         if isinstance(method, SendDocument):
             return self._message(method.chat_id, caption=method.caption)
         if isinstance(method, SendPoll):
-            poll = self._poll(method, f"poll{next(self._ids)}")
+            poll = self._poll(method, f"poll{next(POLL_IDS)}")
             self.polls[poll.id] = (method, int(method.chat_id))
             return self._message(method.chat_id, poll=poll)
         if isinstance(method, StopPoll):

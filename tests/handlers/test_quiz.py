@@ -237,3 +237,10 @@ async def _attempt_id(h: Harness) -> int:
         from sqlalchemy import select
 
         return int((await session.scalars(select(QuizAttempt.id))).one())
+
+
+async def test_quiz_votes_and_closed_polls_are_asked_for(harness: Harness) -> None:
+    from bot.runtime import allowed_updates
+
+    wanted = allowed_updates(harness.app)
+    assert {"message", "callback_query", "poll_answer", "poll"} <= set(wanted)

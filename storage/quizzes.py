@@ -120,3 +120,25 @@ async def count_correct(session: AsyncSession, attempt_id: int) -> int:
         QuizAnswer.attempt_id == attempt_id, QuizAnswer.correct.is_(True)
     )
     return int(await session.scalar(query) or 0)
+
+
+async def summary(session: AsyncSession, person_id: int) -> tuple[tuple[str, int, int | None], ...]:
+    """(quiz, attempts, best finished score) for each quiz this person tried."""
+    best = func.max(QuizAttempt.score).filter(QuizAttempt.status == "finished")
+    query = (
+        select(QuizAttempt.quiz_key, func.count(QuizAttempt.id), best)
+        .where(QuizAttempt.person_id == person_id)
+        .group_by(QuizAttempt.quiz_key)
+        .order_by(QuizAttempt.quiz_key)
+    )
+    return tuple(
+        (row[0], int(row[1]), None if row[2] is None else int(row[2]))
+        for row in await session.execute(query)
+    )
+
+
+async def counts(session: AsyncSession) -> tuple[int, int]:
+    finished = func.count(QuizAttempt.id).filter(QuizAttempt.status == "finished")
+    still_open = func.count(QuizAttempt.id).filter(QuizAttempt.status == "open")
+    row = (await session.execute(select(finished, still_open))).one()
+    return int(row[0]), int(row[1])

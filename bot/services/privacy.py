@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from storage import org_units, people
+from storage import org_units, people, quizzes
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -27,6 +27,7 @@ class HeldData:
     memberships: tuple[HeldMembership, ...]
     quiet_hours: str | None = None  # None: the school's
     announcements: bool = True
+    quizzes: tuple[tuple[str, int, int | None], ...] = ()  # quiz id, attempts, best score
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -48,6 +49,7 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
         memberships=tuple(held),
         quiet_hours=person.quiet_hours,
         announcements=bool(person.announcements),
+        quizzes=await quizzes.summary(uow.reads, person.id),
     )
 
 
@@ -62,6 +64,8 @@ PERSONAL_TABLES = (
     "conversation_states",
     "audit_log",
     "invites",
+    "quiz_attempts",
+    "quiz_answers",
 )
 
 

@@ -262,3 +262,8 @@ async def award(
 
 async def by_poll(uow: UnitOfWork, poll_id: str) -> tuple[QuizAnswer, QuizAttempt] | None:
     return await quizzes.by_poll(uow.session, poll_id)
+
+
+async def standings_count(uow: UnitOfWork) -> tuple[int, int]:
+    """(finished attempts, open attempts) in the whole database: for checks and tests."""
+    return await quizzes.counts(uow.reads)

@@ -244,3 +244,25 @@ async def test_quiz_votes_and_closed_polls_are_asked_for(harness: Harness) -> No
 
     wanted = allowed_updates(harness.app)
     assert {"message", "callback_query", "poll_answer", "poll"} <= set(wanted)
+
+
+async def test_mydata_shows_quiz_scores_and_forget_unlinks_the_polls(harness: Harness) -> None:
+    parent = await parent_in_class(harness)
+    await begin(harness, parent)
+    await take(harness, parent, [True] * 11)
+    await begin(harness, parent, "Protecting personal data")
+    poll_id, _ = harness.session.last_poll(parent.id)
+    await harness.say(parent, "/mydata")
+    held = harness.last_text(parent)
+    assert "Quiz Spotting online fraud: 1 attempts, best score 11" in held
+    assert "best score —" in held  # the one under way
+    uow = harness.app.database.unit_of_work()
+    assert await quizzes.by_poll(uow, poll_id) is not None
+    await uow.abort()
+    await harness.say(parent, "/forget")
+    await harness.press(parent, harness.buttons(parent)[0][1])
+    assert "deleted" in harness.last_text(parent)
+    uow = harness.app.database.unit_of_work()
+    assert await quizzes.by_poll(uow, poll_id) is None
+    assert await quizzes.standings_count(uow) == (1, 0)  # the score kept, none left open
+    await uow.abort()

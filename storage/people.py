@@ -10,8 +10,6 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
-    QuizAnswer,
-    QuizAttempt,
     Acknowledgement,
     AuditEntry,
     ConversationState,
@@ -20,6 +18,8 @@ from storage.models import (
     OrgUnit,
     OutboxMessage,
     Person,
+    QuizAnswer,
+    QuizAttempt,
     Report,
 )
 

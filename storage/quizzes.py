@@ -74,7 +74,8 @@ async def shown(
     session: AsyncSession, attempt_id: int, question: int, order: Sequence[int], now: datetime
 ) -> QuizAnswer:
     """The row of a question being shown (again, on resume: its poll id is cleared until
-    the new poll is sent, so the old poll no longer counts)."""
+    the new poll is sent, so the old poll no longer counts; `message_id` still names the
+    old poll's message, to stop it)."""
     query = select(QuizAnswer).where(
         QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question
     )
@@ -83,7 +84,6 @@ async def shown(
         row = QuizAnswer(attempt_id=attempt_id, question=question, shown={"order": list(order)})
         session.add(row)
     row.poll_id = None
-    row.message_id = None
     row.sent_at = now
     await session.flush()
     return row

@@ -250,7 +250,14 @@ async def _send(bot: Bot, item: Item) -> None:
     if isinstance(item, Poll):
         message = await bot(method_for(item))
         if item.sent is not None and isinstance(message, SentMessage):
-            await item.sent(message)
+            try:
+                await item.sent(message)
+            except Exception:  # the poll went out; its answers will not be recognised
+                log.exception(
+                    "chat %s: poll %s sent but not recorded",
+                    item.chat_id,
+                    message.poll.id if message.poll else None,
+                )
         return
     await bot(method_for(item))
 

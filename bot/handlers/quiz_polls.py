@@ -64,6 +64,8 @@ async def present(turn: Turn, reply: Reply, data: Mapping[str, Any]) -> None:
         numbered = "\n".join(f"{n}. {label}" for n, label in enumerate(question["options"], 1))
         turn.say(f"{text}\n\n{numbered}\n\n{turn.render(ANSWER_WITH_NUMBER)}")
         return
+    if answer.message_id is not None:  # shown before (resumed): that poll no longer counts
+        turn.replies.close_poll(turn.chat_id, answer.message_id)
     database = turn.uow.database
 
     async def sent(message: Message) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiogram.methods import SendMessage, SendPoll
+from aiogram.methods import SendMessage, SendPoll, StopPoll
 
 from bot.services import quizzes
 from tests.handlers.test_onboarding import SCHOOL, onboard
@@ -112,7 +112,8 @@ async def test_resume_and_restart_an_unfinished_quiz(harness: Harness) -> None:
     await harness.press(parent, harness.button(parent, "Carry on"))
     _, poll = harness.session.last_poll(parent.id)
     assert poll.question.startswith("Question 4 of 11")
-    await harness.vote(parent, stale_id, 0)  # the old poll of question 4 no longer counts
+    assert harness.session.of(StopPoll)  # the old poll of question 4 is stopped
+    await harness.vote(parent, stale_id, 0)  # and, if answered anyway, does not count
     assert harness.session.last_poll(parent.id)[1] is poll
     await take(harness, parent, [True] * 8)
     assert "10 of 11" in harness.last_text(parent)

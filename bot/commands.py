@@ -37,6 +37,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         superadmins=False,
     ),
     CommandSpec(
+        "quizstats",
+        frozenset({"principal", "dept_admin"}),
+        T("Quiz results: questions often missed, class standings"),
+    ),
+    CommandSpec(
         "class",
         frozenset({"staff"}),
         T("Progress of my class or unit; remind those who have not reported"),

@@ -19,7 +19,8 @@ from bot.flows.engine import Record, Reply
 from bot.flows.quiz import QUIZ, QUIZ_MENU
 from bot.handlers.conversation import Conversation, Shown
 from bot.handlers.quiz_polls import poll_routes
-from bot.services import quizzes
+from bot.i18n import fmt_percent
+from bot.services import quiz_stats, quizzes
 from bot.services.quizzes import QUIZ_ROLES, Outcome, option_order
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
@@ -66,7 +67,34 @@ async def open_quiz(message: Message, turn: Turn) -> None:
         }
         for s in found
     ]
-    await Conversation(turn).begin(QUIZ_MENU, {"items": items, "standing": None, "quiz": None})
+    standing = await standing_lines(turn, campaign_id, [s.quiz for s in found])
+    await Conversation(turn).begin(QUIZ_MENU, {"items": items, "standing": standing, "quiz": None})
+
+
+async def standing_lines(turn: Turn, campaign_id: int, found: list[Quiz]) -> str | None:
+    """Where this person's class stands in the school, quiz by quiz (rendered: flow data
+    is plain JSON)."""
+    assert turn.person is not None
+    lines = []
+    for quiz in found:
+        standing = await quiz_stats.class_standing(turn.uow, campaign_id, quiz, turn.person)
+        if standing is None or not standing[0].took:
+            continue
+        group, count = standing
+        lines.append(
+            turn.render(
+                T(
+                    "{title}: {unit} is number {rank} of {count} in the school, with {share} of "
+                    "its members passed.",
+                    title=Plain(quiz.title.get(turn.locale)),
+                    unit=Plain(group.name),
+                    rank=group.rank,
+                    count=count,
+                    share=Plain(fmt_percent(group.share_passed, turn.locale)),
+                )
+            )
+        )
+    return "\n".join(lines) if lines else None
 
 
 def quiz_data(

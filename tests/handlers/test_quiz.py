@@ -267,3 +267,36 @@ async def test_mydata_shows_quiz_scores_and_forget_unlinks_the_polls(harness: Ha
     assert await quizzes.by_poll(uow, poll_id) is None
     assert await quizzes.standings_count(uow) == (1, 0)  # the score kept, none left open
     await uow.abort()
+
+
+async def test_principal_sees_statistics_and_parents_their_class_standing(
+    harness: Harness,
+) -> None:
+    school_id = await harness.org(*SCHOOL)
+    principal = Person(710, "HT", language_code="en")
+    await onboard(harness, principal, await harness.invite(school_id, "principal"), language="en")
+    lan = await parent_in_class(harness)  # 10A1
+    minh = await parent_in_class(harness, 703, "Minh")  # 10A1 too
+    other_class = await harness.org(*SCHOOL, ("class", "10A2"))
+    hoa = Person(704, "Hoa", language_code="en")
+    await onboard(harness, hoa, await harness.invite(other_class, "parent"), language="en")
+    await begin(harness, lan)
+    await take(harness, lan, [False] + [True] * 10)  # passed, question 1 missed
+    await begin(harness, hoa)
+    await take(harness, hoa, [False, False] + [True] * 9)  # passed, questions 1, 2 missed
+    await begin(harness, minh)
+    await take(harness, minh, [False] * 3 + [True] * 8)  # failed
+    await harness.say(principal, "/quizstats")
+    stats = harness.last_text(principal)
+    assert "📊 Spotting online fraud" in stats
+    assert "first attempts of 3" in stats
+    assert "\n1. " in stats and "100% (3/3)" in stats  # question 1: all three missed it
+    assert "\n2. " in stats and "66.7% (2/3)" in stats
+    assert "1. 10A2: 100% — 1/1 (100%), 1 ✅ (100%)" in stats
+    assert "2. 10A1: 50% — 2/2 (100%), 1 ✅ (50%)" in stats
+    await harness.say(minh, "/quiz")
+    assert "10A1 is number 2 of 2 in the school, with 50% of its members passed" in (
+        harness.last_text(minh)
+    )
+    await harness.say(lan, "/quizstats")
+    assert "📊" not in harness.last_text(lan)

@@ -216,7 +216,7 @@ class Quiz(_Model):
     domain: DomainNo
     pass_percent: Percent | None = None
     pass_mark: int | None = None
-    retake_after_hours: Annotated[int, AfterValidator(between(0, 24 * 365))] = 24
+    retake_after_hours: Annotated[float, AfterValidator(between(0, 24 * 365))] = 24.0
     time_limit: Seconds | None = None
     awards: Slug | None = None
     source: Source = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import QuizAnswer, QuizAttempt
@@ -72,21 +72,64 @@ async def answers(session: AsyncSession, attempt_id: int) -> list[QuizAnswer]:
 
 async def shown(
     session: AsyncSession, attempt_id: int, question: int, order: Sequence[int], now: datetime
-) -> QuizAnswer:
-    """The row of a question being shown (again, on resume: its poll id is cleared until
-    the new poll is sent, so the old poll no longer counts; `message_id` still names the
-    old poll's message, to stop it)."""
-    query = select(QuizAnswer).where(
-        QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question
+) -> tuple[int, int | None]:
+    """The row of a question being shown: (its id, the message of the poll it went out as
+    before, if it did: shown again on resume, the old poll is stopped and no longer counts,
+    its id cleared until the new poll is sent)."""
+    found = (
+        await session.execute(
+            select(QuizAnswer.id, QuizAnswer.message_id).where(
+                QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question
+            )
+        )
+    ).first()
+    if found is not None:
+        await session.execute(
+            update(QuizAnswer)
+            .where(QuizAnswer.id == found[0])
+            .values(poll_id=None, sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(found[0]), found[1]
+    new_id = await session.scalar(
+        insert(QuizAnswer)
+        .values(attempt_id=attempt_id, question=question, shown={"order": list(order)}, sent_at=now)
+        .returning(QuizAnswer.id)
     )
-    row = (await session.scalars(query)).first()
-    if row is None:
-        row = QuizAnswer(attempt_id=attempt_id, question=question, shown={"order": list(order)})
-        session.add(row)
-    row.poll_id = None
-    row.sent_at = now
-    await session.flush()
-    return row
+    return int(new_id or 0), None
+
+
+async def record(
+    session: AsyncSession,
+    attempt_id: int,
+    question: int,
+    chosen: int | None,
+    correct: bool,
+    now: datetime,
+) -> bool:
+    """Write the answer to the question the attempt is at and move it on; False (and
+    nothing written) when the attempt is not open at that question any more."""
+    moved = await session.execute(
+        update(QuizAttempt)
+        .where(
+            QuizAttempt.id == attempt_id,
+            QuizAttempt.status == "open",
+            QuizAttempt.position == question,
+        )
+        .values(position=question + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        return False
+    values: dict[str, object] = {"chosen": chosen, "correct": correct}
+    values["closed_at" if chosen is None else "answered_at"] = now
+    await session.execute(
+        update(QuizAnswer)
+        .where(QuizAnswer.attempt_id == attempt_id, QuizAnswer.question == question)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return True
 
 
 async def set_poll(session: AsyncSession, answer_id: int, poll_id: str, message_id: int) -> None:

@@ -56,7 +56,7 @@ class InQuiz(Filter):
 async def present(turn: Turn, reply: Reply, data: Mapping[str, Any]) -> None:
     """Show a question: as a quiz poll, or as text with numbered options."""
     question = current(data)
-    answer = await quizzes.show(
+    answer_id, earlier = await quizzes.show(
         turn.uow, data["attempt"], data["index"], len(question["keys"]), turn.now
     )
     text = turn.render(reply.text)
@@ -64,13 +64,13 @@ async def present(turn: Turn, reply: Reply, data: Mapping[str, Any]) -> None:
         numbered = "\n".join(f"{n}. {label}" for n, label in enumerate(question["options"], 1))
         turn.say(f"{text}\n\n{numbered}\n\n{turn.render(ANSWER_WITH_NUMBER)}")
         return
-    if answer.message_id is not None:  # shown before (resumed): that poll no longer counts
-        turn.replies.close_poll(turn.chat_id, answer.message_id)
+    if earlier is not None:  # shown before (resumed): that poll no longer counts
+        turn.replies.close_poll(turn.chat_id, earlier)
     database = turn.uow.database
 
     async def sent(message: Message) -> None:
         if message.poll is not None:
-            await quizzes.remember_poll(database, answer.id, message.poll.id, message.message_id)
+            await quizzes.remember_poll(database, answer_id, message.poll.id, message.message_id)
 
     turn.replies.poll(
         Poll(

@@ -137,8 +137,9 @@ async def unfinished(
 
 async def show(
     uow: UnitOfWork, attempt_id: int, question: int, options: int, now: datetime
-) -> QuizAnswer:
-    """Record that a question is being shown, in its shuffled order."""
+) -> tuple[int, int | None]:
+    """Record that a question is being shown, in its shuffled order: (the row's id, the
+    message of an earlier poll of the same question, to stop)."""
     order = option_order(attempt_id, question, options)
     return await quizzes.shown(uow.session, attempt_id, question, order, now)
 
@@ -170,23 +171,7 @@ async def answer(
 ) -> bool:
     """Write an answer (None: the poll closed unanswered); False if that question of that
     attempt was answered already or the attempt is not open."""
-    attempt = await quizzes.get(uow.session, attempt_id)
-    if attempt is None or attempt.status != "open" or attempt.position != question:
-        return False
-    row = await quizzes.find_answer(uow.session, attempt_id, question)
-    if row is None:
-        row = await quizzes.shown(
-            uow.session, attempt_id, question, option_order(attempt_id, question, 0), now
-        )
-    row.chosen = chosen
-    row.correct = correct
-    if chosen is None:
-        row.closed_at = now
-    else:
-        row.answered_at = now
-    attempt.position = question + 1
-    await uow.session.flush()
-    return True
+    return await quizzes.record(uow.session, attempt_id, question, chosen, correct, now)
 
 
 @dataclass(frozen=True)
@@ -261,7 +246,8 @@ async def award(
 
 
 async def by_poll(uow: UnitOfWork, poll_id: str) -> tuple[QuizAnswer, QuizAttempt] | None:
-    return await quizzes.by_poll(uow.session, poll_id)
+    """The question a poll asks and its attempt (read only: deciding happens in `answer`)."""
+    return await quizzes.by_poll(uow.reads, poll_id)
 
 
 async def standings_count(uow: UnitOfWork) -> tuple[int, int]:

@@ -22,7 +22,8 @@ class PollOwnerMiddleware(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        if isinstance(event, Update) and event.poll is not None:
+        # Telegram also sends a `poll` update for every vote; only a closed poll matters.
+        if isinstance(event, Update) and event.poll is not None and event.poll.is_closed:
             owner = await quizzes.poll_owner(data["uow"], event.poll.id)
             if owner is not None:
                 data[EVENT_CONTEXT_KEY] = EventContext(

@@ -5,7 +5,8 @@ Update middlewares, outermost first (aiogram's own first two):
 1. errors (aiogram): a handler that raised gets the apology (bot.handlers.errors);
 2. user context (aiogram): who and which chat;
 3. flood guard: counted as updates arrive, before any lock;
-4. unit of work: opened here, rolled back here if anything raised;
+4. unit of work: opened here, rolled back here if anything raised; then, for a poll
+   closed by its timer (an update without a user), whose poll it was;
 5. conversation lock and state (aiogram's FSM middleware, with our storage): one
    update per person at a time, so one person's replies keep their order;
 6. commit: the handler, then the one commit, then the replies, still in the lock;
@@ -35,6 +36,7 @@ from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import CommitMiddleware, UnitOfWorkMiddleware
 from bot.middlewares.flood import FloodMiddleware
+from bot.middlewares.polls import PollOwnerMiddleware
 from bot.middlewares.turn import TurnMiddleware
 from bot.services.campaigns import ActiveCampaign
 from bot.services.enrolment import PreviewCache
@@ -159,6 +161,7 @@ def build_app(
             in_flight=max(8, min(200, int(settings.send_rate / 10))),
             lease=120.0 if settings.redis_url else None,
         ),
+        quiz_rendering=settings.quiz_rendering,
     )
     # The FSM middleware is registered below, after the flood guard, not by aiogram first.
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)
@@ -167,6 +170,7 @@ def build_app(
     dispatcher.update.outer_middleware(flood)
     units_of_work = UnitOfWorkMiddleware(database)
     dispatcher.update.outer_middleware(units_of_work)
+    dispatcher.update.outer_middleware(PollOwnerMiddleware())
     dispatcher.update.outer_middleware(dispatcher.fsm)
     dispatcher.update.outer_middleware(CommitMiddleware())
     dispatcher.update.outer_middleware(TurnMiddleware(shared, clock, settings.superadmins))

@@ -31,6 +31,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("report", REPORTERS, T("Report a milestone, with evidence"), superadmins=False),
     CommandSpec("progress", REPORTERS, T("My milestones and what is left"), superadmins=False),
     CommandSpec(
+        "quiz",
+        frozenset({"parent", "student", "staff"}),
+        T("Take a quiz; my best scores"),
+        superadmins=False,
+    ),
+    CommandSpec(
+        "quizstats",
+        frozenset({"principal", "dept_admin"}),
+        T("Quiz results: questions often missed, class standings"),
+    ),
+    CommandSpec(
         "class",
         frozenset({"staff", "principal"}),
         T("Progress of my class or unit; remind those who have not reported"),

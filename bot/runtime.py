@@ -123,12 +123,24 @@ async def shutdown(app: App) -> None:
     await app.database.dispose()
 
 
+def allowed_updates(app: App) -> list[str]:
+    """The update types some handler takes: quiz votes (`poll_answer`) and polls closed by
+    their timer (`poll`) among them. Telegram keeps the last list it was given, so it is
+    always given in full."""
+    return app.dispatcher.resolve_used_update_types()
+
+
 async def run_polling(settings: Settings) -> None:
     bot, pace = make_paced_bot(settings)
     app = await prepare(settings, bot, pace)
     try:
         await bot.delete_webhook(drop_pending_updates=False)
-        await app.dispatcher.start_polling(bot, handle_as_tasks=True, close_bot_session=True)
+        await app.dispatcher.start_polling(
+            bot,
+            handle_as_tasks=True,
+            close_bot_session=True,
+            allowed_updates=allowed_updates(app),
+        )
     finally:
         await shutdown(app)
 
@@ -145,7 +157,11 @@ async def run_webhook(settings: Settings) -> None:
         raise SystemExit(2)
     bot, pace = make_paced_bot(settings)
     app = await prepare(settings, bot, pace)
-    await bot.set_webhook(settings.webhook_url, secret_token=settings.webhook_secret)
+    await bot.set_webhook(
+        settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=allowed_updates(app),
+    )
     web_app = web.Application()
     SimpleRequestHandler(
         dispatcher=app.dispatcher, bot=bot, secret_token=settings.webhook_secret

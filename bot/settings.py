@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     webhook_secret: str | None = None
     webhook_listen: str = "0.0.0.0:8080"
     bot_username: str | None = None
+    # How quiz questions are shown: native quiz polls, or numbered text answers ("1", "2")
+    # for a channel without polls.
+    quiz_rendering: Literal["poll", "text"] = "poll"
 
     @field_validator("superadmins", mode="before")
     @classmethod

@@ -37,6 +37,7 @@ class Shared:
     zone: Any
     background: Background
     outbox: Outbox
+    quiz_rendering: str = "poll"  # or "text": numbered answers (HOCVUSO_QUIZ_RENDERING)
 
 
 @dataclass

@@ -441,3 +441,52 @@ class Firing(Base):
     key: Mapped[str] = mapped_column(String(160), unique=True)
     fired_at: Mapped[datetime]
     recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+ATTEMPT_STATUSES = ("open", "finished", "abandoned")
+
+
+class QuizAttempt(Base):
+    """One go at a quiz. `position` is the next question to ask; an open attempt can be
+    resumed, or abandoned for a new one. `rendering` is how its questions are shown:
+    native quiz polls, or numbered text answers."""
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        Index("ix_quiz_attempts_person", "person_id", "campaign_id", "quiz_key"),
+        Index("ix_quiz_attempts_tally", "campaign_id", "quiz_key", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    quiz_key: Mapped[str] = mapped_column(String(32))
+    rendering: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(12))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer)
+    score: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+
+
+class QuizAnswer(Base):
+    """A question of an attempt as it was shown: the options in their shuffled order (as
+    indexes into the pack's options), the poll it went out as, and what was answered.
+    `chosen` None with `closed_at` set: the poll closed unanswered (missed)."""
+
+    __tablename__ = "quiz_answers"
+    __table_args__ = (UniqueConstraint("attempt_id", "question", name="uq_quiz_answers_question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    question: Mapped[int] = mapped_column(Integer)
+    shown: Mapped[dict[str, Any]]  # {"order": [original option index, ...]}
+    poll_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    chosen: Mapped[int | None] = mapped_column(Integer)
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    sent_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]

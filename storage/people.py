@@ -18,6 +18,8 @@ from storage.models import (
     OrgUnit,
     OutboxMessage,
     Person,
+    QuizAnswer,
+    QuizAttempt,
     Report,
 )
 
@@ -197,6 +199,19 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
         update(Report)
         .where(Report.reported_by == person_id)
         .values(reported_by=None, caption=None, reason=None)
+    )
+    # Quiz scores stay for the statistics, unnamed; the polls in their chat no longer map
+    # to them, and an unfinished attempt is given up.
+    attempts = select(QuizAttempt.id).where(QuizAttempt.person_id == person_id)
+    await session.execute(
+        update(QuizAnswer)
+        .where(QuizAnswer.attempt_id.in_(attempts))
+        .values(poll_id=None, message_id=None)
+    )
+    await session.execute(
+        update(QuizAttempt)
+        .where(QuizAttempt.person_id == person_id, QuizAttempt.status == "open")
+        .values(status="abandoned")
     )
     # Their Telegram id as an actor elsewhere: the actions stay on record, unattributed.
     await session.execute(

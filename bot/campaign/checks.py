@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.campaign.pack import CampaignPack
+    from bot.campaign.pack import CampaignPack, Milestone
 
 Loc = tuple[str | int, ...]
 
@@ -103,10 +103,14 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
                     "milestones, or remove it",
                 )
             )
+    milestones = {m.id: m for m in pack.milestones}
     for i, quiz in enumerate(pack.quizzes):
         # A quiz goes with the milestone it awards (CampaignPack.for_level): no levels of its own.
         same = levels.get(quiz.awards) if quiz.awards else None
         ref(("quizzes", i, "awards"), quiz.awards, quiz.audience, same)
+        awarded = milestones.get(quiz.awards or "")
+        if awarded is not None:
+            problems += _hand_reportable(("quizzes", i, "awards"), quiz.audience, awarded)
     for i, deadline in enumerate(pack.deadlines):
         ref(("deadlines", i, "completes"), deadline.completes, deadline.audience, deadline.levels)
         if deadline.date and not pack.period_start <= deadline.date <= pack.period_end:
@@ -117,6 +121,34 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
                     f"({pack.period_start.isoformat()} to {pack.period_end.isoformat()})",
                 )
             )
+    return problems
+
+
+def _hand_reportable(
+    loc: Loc, audience: Sequence[str], milestone: Milestone
+) -> list[tuple[Loc, str]]:
+    """A quiz's milestone is awarded by passing it, never reported by hand: it takes no
+    evidence and no verification, and everyone it is for can take the quiz."""
+    problems: list[tuple[Loc, str]] = []
+    if milestone.evidence != "none" or milestone.verification:
+        problems.append(
+            (
+                loc,
+                f"milestone '{milestone.id}' asks for evidence or verification, so it would "
+                "be reported by hand; a quiz's milestone needs evidence: none and no "
+                "verification",
+            )
+        )
+    outside = [role for role in milestone.audience if role not in audience]
+    if outside:
+        problems.append(
+            (
+                loc,
+                f"milestone '{milestone.id}' is also for {', '.join(outside)}, who cannot take "
+                "this quiz and would have to report it by hand; give the quiz that audience "
+                "too, or the milestone a narrower one",
+            )
+        )
     return problems
 
 

@@ -74,7 +74,7 @@ def _text(value: str) -> str:
     return value
 
 
-def _between(low: float, high: float) -> Callable[[Any], Any]:
+def between(low: float, high: float) -> Callable[[Any], Any]:
     def check(value: Any) -> Any:
         if not low <= value <= high:
             raise fail("range", f"must be between {low:g} and {high:g} (got {show_value(value)})")
@@ -121,13 +121,13 @@ def _yearly(value: str) -> str:
 
 Slug = Annotated[str, AfterValidator(_slug)]
 Text = Annotated[str, AfterValidator(_text)]
-DomainNo = Annotated[int, AfterValidator(_between(1, 6))]
-Percent = Annotated[float, AfterValidator(_between(0, 100))]
+DomainNo = Annotated[int, AfterValidator(between(1, 6))]
+Percent = Annotated[float, AfterValidator(between(0, 100))]
 Roles = Annotated[list[Audience], Field(min_length=1), AfterValidator(unique)]
 Holders = Annotated[list[Audience | Collective], Field(min_length=1), AfterValidator(unique)]
 Levels = Annotated[list[SchoolLevel], Field(min_length=1), AfterValidator(unique)]
 Yearly = Annotated[str, AfterValidator(_yearly)]
-Offset = Annotated[int, AfterValidator(_between(0, 365))]
+Offset = Annotated[int, AfterValidator(between(0, 365))]
 Day = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 

@@ -8,6 +8,8 @@ Texts are bilingual (`LocalText`) and normalised to Unicode NFC.
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -37,6 +39,7 @@ from bot.campaign.fields import (
     Slug,
     Text,
     Yearly,
+    between,
     fail,
     unique,
     yearly_dates,
@@ -187,17 +190,65 @@ class Indicator(_Model):
         return LEVELS[LEVELS.index(self.min_level) :]
 
 
-class Question(_Model):
-    """One quiz question; `correct` holds 0-based option indexes."""
+# Telegram's limits for a quiz poll (Bot API sendPoll): a question of 1-300 characters,
+# 2-10 options of 1-100 characters, an explanation of 0-200 characters with at most two
+# line feeds, and open_period of 5-600 seconds.
+QUESTION_LIMIT = 300
+OPTION_LIMIT = 100
+OPTIONS_MAX = 10
+EXPLANATION_LIMIT = 200
+EXPLANATION_LINES = 2
+OPEN_PERIOD = (5, 600)
 
-    text: LocalText
-    options: Annotated[list[LocalText], Field(min_length=2, max_length=6)]
-    correct: Annotated[list[int], Field(min_length=1), AfterValidator(unique)]
-    explanation: LocalText
+
+def _fits(limit: int, lines: int | None = None) -> Callable[[LocalText], LocalText]:
+    def check(value: LocalText) -> LocalText:
+        for lang in ("vi", "en"):
+            text = value.get(lang)
+            if len(text) > limit:
+                raise fail(
+                    "poll_limit",
+                    f"{lang} is {len(text)} characters; a Telegram quiz poll takes at most {limit}",
+                )
+            if lines is not None and text.count("\n") > lines:
+                raise fail(
+                    "poll_limit",
+                    f"{lang} has {text.count(chr(10))} line breaks; a Telegram quiz poll "
+                    f"explanation takes at most {lines}",
+                )
+        return value
+
+    return check
+
+
+Seconds = Annotated[int, AfterValidator(between(*OPEN_PERIOD))]
+
+
+class Question(_Model):
+    """One quiz question with exactly one correct option: `correct: [i]`, 0-based.
+
+    Texts must fit a Telegram quiz poll; `time_limit` (seconds, 5-600) overrides the
+    quiz's for this question.
+    """
+
+    text: Annotated[LocalText, AfterValidator(_fits(QUESTION_LIMIT))]
+    options: Annotated[
+        list[Annotated[LocalText, AfterValidator(_fits(OPTION_LIMIT))]],
+        Field(min_length=2, max_length=OPTIONS_MAX),
+    ]
+    correct: Annotated[list[int], AfterValidator(unique)]
+    explanation: Annotated[LocalText, AfterValidator(_fits(EXPLANATION_LIMIT, EXPLANATION_LINES))]
+    time_limit: Seconds | None = None
 
     @field_validator("correct")
     @classmethod
     def _in_range(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        if len(value) != 1:
+            raise fail(
+                "one_correct",
+                f"needs exactly one correct option, like [0] (got {len(value)}): a Telegram "
+                "quiz poll has one right answer",
+            )
         options = info.data.get("options")
         if options is not None:
             for index in value:
@@ -209,18 +260,61 @@ class Question(_Model):
                     )
         return value
 
+    @property
+    def answer(self) -> int:
+        """The index of the correct option."""
+        return self.correct[0]
+
 
 class Quiz(_Model):
-    """A quiz; passing it may award a milestone."""
+    """A quiz; passing it awards a milestone (awarded only this way: see checks).
+
+    The pass mark is `pass_mark` correct answers, or `pass_percent` of the questions
+    (rounded up); `retake_after_hours` is the cool-down between finished attempts;
+    `time_limit` is the seconds each question stays open (none: no limit).
+    """
 
     id: Slug
     title: LocalText
     audience: Roles
     domain: DomainNo
-    pass_percent: Percent = 80.0
+    pass_percent: Percent | None = None
+    pass_mark: int | None = None
+    retake_after_hours: Annotated[float, AfterValidator(between(0, 24 * 365))] = 24.0
+    time_limit: Seconds | None = None
     awards: Slug | None = None
     source: Source
     questions: Annotated[list[Question], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _pass_mark_fits(self) -> Quiz:
+        if self.pass_percent is not None and self.pass_mark is not None:
+            raise fail("pass_mark", "give either pass_mark or pass_percent, not both")
+        count = len(self.questions)
+        if not 1 <= self.passing <= count:
+            given = (
+                f"pass_mark {self.pass_mark}"
+                if self.pass_mark is not None
+                else f"pass_percent {self.pass_percent:g} ({self.passing} of {count})"
+            )
+            raise fail(
+                "pass_mark",
+                f"{given} is outside the question count: it must come to 1 to {count} "
+                "correct answers",
+            )
+        return self
+
+    @property
+    def passing(self) -> int:
+        """Correct answers needed to pass."""
+        if self.pass_mark is not None:
+            return self.pass_mark
+        percent = 80.0 if self.pass_percent is None else self.pass_percent
+        return math.ceil(round(percent * len(self.questions) / 100, 6))
+
+    def seconds(self, index: int) -> int | None:
+        """How long question `index` stays open, if it is timed."""
+        return self.questions[index].time_limit or self.time_limit
 
 
 class Deadline(_Model):

@@ -14,6 +14,7 @@ card that cannot be edited in place is sent as a new message.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiogram import Bot
@@ -26,10 +27,19 @@ from aiogram.methods import (
     SendDocument,
     SendMessage,
     SendPhoto,
+    SendPoll,
     SetMyCommands,
+    StopPoll,
     TelegramMethod,
 )
-from aiogram.types import BotCommand, BotCommandScopeChat, BufferedInputFile, InlineKeyboardMarkup
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    BufferedInputFile,
+    InlineKeyboardMarkup,
+    InputPollOption,
+)
+from aiogram.types import Message as SentMessage
 
 log = logging.getLogger("hocvuso.delivery")
 
@@ -91,7 +101,29 @@ class Menu:
     commands: tuple[BotCommand, ...] = ()
 
 
-Item = Message | Card | Buttons | Media | Toast | Menu
+@dataclass(frozen=True)
+class Poll:
+    """A native quiz poll (non-anonymous, so its answers reach the bot). `sent` is told
+    the message Telegram returns (it carries the poll's id) before the next item goes."""
+
+    chat_id: int
+    question: str
+    options: tuple[str, ...]
+    correct: int
+    explanation: str | None = None
+    open_period: int | None = None
+    sent: Callable[[SentMessage], Awaitable[None]] | None = None
+
+
+@dataclass(frozen=True)
+class ClosePoll:
+    """Stop a poll (one that no longer counts); failing is harmless."""
+
+    chat_id: int
+    message_id: int
+
+
+Item = Message | Card | Buttons | Media | Toast | Menu | Poll | ClosePoll
 
 
 @dataclass
@@ -145,6 +177,12 @@ class Replies:
     def menu(self, chat_id: int, commands: tuple[BotCommand, ...]) -> None:
         self.items.append(Menu(chat_id, commands))
 
+    def poll(self, poll: Poll) -> None:
+        self.items.append(poll)
+
+    def close_poll(self, chat_id: int, message_id: int) -> None:
+        self.items.append(ClosePoll(chat_id, message_id))
+
 
 def split(text: str) -> list[str]:
     pieces: list[str] = []
@@ -178,7 +216,7 @@ async def deliver(bot: Bot, replies: Replies, update_id: int | None = None) -> D
             outcome.blocked.add(chat)  # type: ignore[arg-type]
             log.info("update %s: chat %s has blocked the bot", update_id, chat)
         except TelegramAPIError as problem:
-            if isinstance(item, Buttons | Toast):  # taking buttons away, or a late press answer
+            if isinstance(item, Buttons | Toast | ClosePoll):  # harmless to miss
                 continue
             outcome.failed += 1
             log.error(
@@ -208,6 +246,18 @@ async def _send(bot: Bot, item: Item) -> None:
             # Too old, deleted, or not a text message: the card goes out as a new message.
             await _strip(bot, item.chat_id, item.message_id)
             await bot(SendMessage(chat_id=item.chat_id, text=item.text, reply_markup=item.markup))
+        return
+    if isinstance(item, Poll):
+        message = await bot(method_for(item))
+        if item.sent is not None and isinstance(message, SentMessage):
+            try:
+                await item.sent(message)
+            except Exception:  # the poll went out; its answers will not be recognised
+                log.exception(
+                    "chat %s: poll %s sent but not recorded",
+                    item.chat_id,
+                    message.poll.id if message.poll else None,
+                )
         return
     await bot(method_for(item))
 
@@ -248,4 +298,17 @@ def method_for(item: Item) -> TelegramMethod[object]:
         if not item.commands:
             return DeleteMyCommands(scope=scope)
         return SetMyCommands(commands=list(item.commands), scope=scope)
+    if isinstance(item, Poll):
+        return SendPoll(
+            chat_id=item.chat_id,
+            question=item.question,
+            options=[InputPollOption(text=option) for option in item.options],
+            type="quiz",
+            is_anonymous=False,
+            correct_option_id=item.correct,
+            explanation=item.explanation,
+            open_period=item.open_period,
+        )
+    if isinstance(item, ClosePoll):
+        return StopPoll(chat_id=item.chat_id, message_id=item.message_id)
     raise TypeError(f"cannot deliver {type(item).__name__}")

@@ -132,6 +132,8 @@ class Step:
     on_pick: Callable[[Data, str], Outcome] | None = None
     on_text: Callable[[Data, str], Outcome] | None = None
     on_file: Callable[[Data, FileInput], Outcome] | None = None
+    # Other inputs by kind: a sticker, or an event such as a quiz poll closed by its timer.
+    on_other: Callable[[Data, str], Outcome] | None = None
     # What to say when the input is of a kind this step does not take.
     wrong_kind: Text = field(default_factory=lambda: ANSWER_WITH_BUTTONS)
 
@@ -208,6 +210,8 @@ def _dispatch(current: Step, state: State, event: Input) -> Outcome | None:
         return None
     if isinstance(event, FileInput) and current.on_file is not None:
         return current.on_file(state.data, event)
+    if isinstance(event, OtherInput) and current.on_other is not None:
+        return current.on_other(state.data, event.kind)
     return None
 
 

@@ -16,6 +16,7 @@ from bot.flows.headcount import HEADCOUNT
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
 from bot.flows.onboarding import ONBOARDING
+from bot.flows.quiz import QUIZ, QUIZ_MENU
 from bot.flows.report import REPORT
 from bot.flows.review import REJECT
 from bot.flows.settings import SETTINGS
@@ -30,6 +31,9 @@ from bot.handlers import (
     headcount,
     invite,
     privacy,
+    quiz,
+    quiz_polls,
+    quiz_stats,
     report,
     review,
     settings,
@@ -47,6 +51,8 @@ def get_routers() -> list[Router]:
         privacy,
         settings,
         report,
+        quiz,
+        quiz_stats,
         review,
         class_view,
         invite,
@@ -71,5 +77,8 @@ def build_flows() -> FlowRegistry:
             (DEADLINE, deadlines.finish_deadline),
             (BROADCAST, broadcast.finish_broadcast),
             (HEADCOUNT, headcount.finish_headcount),
-        )
+            (QUIZ_MENU, quiz.finish_menu),
+            (QUIZ, quiz.finish_quiz),
+        ),
+        presenters={QUIZ.name: quiz_polls.present},
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -49,6 +49,9 @@ class Attachment:
 
 Shown = Effect | Attachment
 Finisher = Callable[[Record, Turn], Awaitable[Sequence[Shown]]]
+# Shows a flow's own prompts its own way (the quiz: a question as a native poll), given
+# the flow's data after the step.
+Presenter = Callable[[Turn, Reply, Mapping[str, Any]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -57,9 +60,14 @@ class FlowRegistry:
 
     flows: Mapping[str, Flow]
     finishers: Mapping[str, Finisher]
+    presenters: Mapping[str, Presenter] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, entries: Iterable[tuple[Flow, Finisher | None]]) -> FlowRegistry:
+    def of(
+        cls,
+        entries: Iterable[tuple[Flow, Finisher | None]],
+        presenters: Mapping[str, Presenter] | None = None,
+    ) -> FlowRegistry:
         flows: dict[str, Flow] = {}
         finishers: dict[str, Finisher] = {}
         for flow, finisher in entries:
@@ -68,7 +76,7 @@ class FlowRegistry:
             flows[flow.name] = flow
             if finisher is not None:
                 finishers[flow.name] = finisher
-        return cls(flows, finishers)
+        return cls(flows, finishers, dict(presenters or {}))
 
     def get(self, name: str) -> Flow | None:
         return self.flows.get(name)
@@ -183,7 +191,12 @@ class Conversation:
             if note is None
             else Reply(Joined((note, prompt.text)), prompt.choices, prompt.flow, prompt.step)
         )
-        self.show([shown])
+        presenter = self.turn.shared.flows.presenters.get(flow.name)
+        if presenter is not None:
+            await presenter(self.turn, shown, current.data)
+            self.show([])
+        else:
+            self.show([shown])
         return True
 
     async def _end(self) -> None:
@@ -201,12 +214,22 @@ class Conversation:
             await state.set_state(raw_state(result.state))
             await state.set_data(dict(result.state.data))
         finisher = self.turn.shared.flows.finishers.get(flow.name)
+        presenter = self.turn.shared.flows.presenters.get(flow.name)
         done: list[Shown] = []
         for effect in result.effects:
             if isinstance(effect, SetLanguage):
                 self.turn.render = self.turn.renderer(effect.language)
             if isinstance(effect, Record) and finisher is not None:
                 done.extend(await finisher(effect, self.turn))
+            elif (
+                presenter is not None
+                and isinstance(effect, Reply)
+                and effect.flow == flow.name
+                and result.state is not None
+            ):
+                self.show(done)  # what came before, in order
+                done = []
+                await presenter(self.turn, effect, result.state.data)
             else:
                 done.append(effect)
         self.show(done)

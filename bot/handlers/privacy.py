@@ -90,6 +90,19 @@ async def my_data(message: Message, turn: Turn) -> None:
                     day=sent.at.date(),
                 )
             )
+    titles = {}
+    if held.quizzes:
+        _, pack = await turn.shared.campaign.get(turn.uow)
+        titles = {quiz.id: quiz.title.get(turn.locale) for quiz in pack.quizzes}
+    for quiz_id, attempts, best in held.quizzes:
+        parts.append(
+            T(
+                "Quiz {quiz}: {attempts} attempts, best score {best}",
+                quiz=Plain(titles.get(quiz_id, quiz_id)),
+                attempts=attempts,
+                best=Plain("—" if best is None else str(best)),
+            )
+        )
     parts.append(T("/settings changes your settings; /forget deletes it all."))
     turn.say(Joined(tuple(parts), sep="\n"))
 

@@ -63,7 +63,9 @@ class FloodMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None:
+        if user is None or (isinstance(event, Update) and event.poll_answer is not None):
+            # A vote comes once per poll the bot sent, so votes cannot flood; dropping one
+            # would lose the answer for good (a quiz poll takes no second vote).
             return await handler(event, data)
         if self.allow(user.id, self.now()):
             self._warned.discard(user.id)

@@ -84,7 +84,7 @@ def definitions(pack: Document) -> list[Any]:
                 key=q.id,
                 audience=_roles(q.audience),
                 domain=q.domain,
-                pass_percent=q.pass_percent,
+                pass_percent=100 * q.passing / len(q.questions),
                 awards=q.awards,
                 title=q.title.model_dump(),
                 questions={"items": [question.model_dump(mode="json") for question in q.questions]},

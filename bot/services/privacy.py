@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.families import stored_children
-from storage import org_units, people, reports
+from storage import org_units, people, quizzes, reports
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -43,6 +43,7 @@ class HeldData:
     announcements: bool = True
     own_reports: int = 0
     sent_for: tuple[SentFor, ...] = ()
+    quizzes: tuple[tuple[str, int, int | None], ...] = ()  # quiz id, attempts, best score
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -77,6 +78,7 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
             SentFor(place, report.milestone_key, report.status, report.reported_at)
             for report, place in sent
         ),
+        quizzes=await quizzes.summary(uow.reads, person.id),
     )
 
 
@@ -91,6 +93,8 @@ PERSONAL_TABLES = (
     "conversation_states",
     "audit_log",
     "invites",
+    "quiz_attempts",
+    "quiz_answers",
 )
 
 

@@ -17,7 +17,7 @@ from bot.campaign.loader import (
     load_pack,
     parse_pack,
 )
-from bot.campaign.pack import DOMAINS, Announcement, CampaignPack, Deadline, LocalText
+from bot.campaign.pack import DOMAINS, Announcement, CampaignPack, Deadline, LocalText, Quiz
 from bot.errors import HocvusoError
 
 BROKEN = sorted((Path(__file__).parent / "broken").glob("*.yaml"))
@@ -89,9 +89,62 @@ def test_quizzes(pack: CampaignPack) -> None:
         assert set(pack.milestone(quiz.awards).audience) >= set(quiz.audience)
         for question in quiz.questions:
             assert 3 <= len(question.options) <= 4
-            assert all(0 <= i < len(question.options) for i in question.correct)
+            assert len(question.correct) == 1
+            assert 0 <= question.answer < len(question.options)
     assert {q.id for q in pack.quizzes_for("parent")} >= {"fraud_awareness", "data_protection"}
     assert pack.quiz("fraud_awareness").domain == 4
+
+
+def _quiz(questions: int, **fields: object) -> dict[str, object]:
+    question = {
+        "text": _title(),
+        "options": [_title(), _title()],
+        "correct": [1],
+        "explanation": _title(),
+    }
+    return {
+        "id": "q",
+        "title": _title(),
+        "audience": ["parent"],
+        "domain": 4,
+        "source": "default, change it",
+        "questions": [question] * questions,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("questions", "fields", "passing"),
+    [
+        (10, {}, 8),  # 80 % by default
+        (11, {}, 9),  # 8.8 rounds up
+        (10, {"pass_percent": 70.0}, 7),  # exactly 7, not 8 by floating error
+        (3, {"pass_percent": 100.0}, 3),
+        (3, {"pass_percent": 1.0}, 1),
+        (10, {"pass_mark": 6}, 6),
+    ],
+)
+def test_pass_mark(questions: int, fields: dict[str, object], passing: int) -> None:
+    assert Quiz.model_validate(_quiz(questions, **fields)).passing == passing
+
+
+def test_time_limits_and_cool_down() -> None:
+    data = _quiz(2, time_limit=30)
+    data["questions"] = [data["questions"][0], {**data["questions"][1], "time_limit": 90}]
+    quiz = Quiz.model_validate(data)
+    assert [quiz.seconds(0), quiz.seconds(1)] == [30, 90]
+    assert quiz.retake_after_hours == 24
+    assert Quiz.model_validate(_quiz(1)).seconds(0) is None
+
+
+def test_default_quizzes_fit_telegram_polls(pack: CampaignPack) -> None:
+    for quiz in pack.quizzes:
+        for question in quiz.questions:
+            assert len(question.text.vi) <= 300 and len(question.text.en) <= 300
+            assert all(len(o.vi) <= 100 and len(o.en) <= 100 for o in question.options)
+            assert len(question.explanation.vi) <= 200 and len(question.explanation.en) <= 200
+        milestone = pack.milestone(quiz.awards or "")
+        assert milestone.evidence == "none" and not milestone.verification
 
 
 def test_seed_indicators(pack: CampaignPack) -> None:

@@ -40,6 +40,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support import botapi_polls
 from tests.support.botapi_faults import (
     LIMIT_REASONS,
     MESSAGE_METHODS,
@@ -403,6 +404,20 @@ class FakeBotApi(BotApiState):
     def push_update(self, update: JSON) -> JSON:
         self.pushed.append((self.now(), update_chat(update)))
         return super().push_update(update)
+
+    # -- polls (tests.support.botapi_polls) -------------------------------------------------
+
+    def vote(self, user: FakeUser, poll_id: str, *option_ids: int) -> JSON:
+        return botapi_polls.vote(self, user, poll_id, list(option_ids))
+
+    def forge_vote(self, user: FakeUser, poll_id: str, *option_ids: int) -> JSON:
+        return botapi_polls.forge(self, user, poll_id, list(option_ids))
+
+    def time_out(self, poll_id: str) -> JSON:
+        return botapi_polls.time_out(self, poll_id)
+
+    def last_poll(self, chat_id: int) -> JSON:
+        return botapi_polls.last_poll(self, chat_id)
 
     def clear_faults(self, fault: Fault | None = None) -> None:
         """Remove one injected fault, or all of them."""

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.support.botapi_html import HtmlParseError, parse_html, utf16_len
+from tests.support.botapi_polls import POLL_METHODS, allowed, remember_allowed
 from tests.support.botapi_state import (
     JSON,
     MAX_DOWNLOAD_SIZE,
@@ -341,6 +342,9 @@ async def get_updates(state: BotApiState, p: JSON) -> list[JSON]:
         raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active; "
                             "use deleteWebhook to delete the webhook first")  # fmt: skip
     state.confirm_updates(None if p.get("offset") is None else int(p["offset"]))
+    remember_allowed(state, p)
+    # Telegram never delivers update types the bot did not ask for: they are dropped.
+    state.updates = [u for u in state.updates if allowed(state, u)]
     limit = min(max(int(p.get("limit") or 100), 1), 100)
     state.poll_generation += 1
     mine = state.poll_generation
@@ -351,6 +355,7 @@ async def get_updates(state: BotApiState, p: JSON) -> list[JSON]:
             return "superseded"
         if state.closing:
             return []
+        state.updates = [u for u in state.updates if allowed(state, u)]
         return state.updates[:limit] or None
 
     result = await wait_until(state.update_signal, ready, float(p.get("timeout") or 0))
@@ -361,6 +366,7 @@ async def get_updates(state: BotApiState, p: JSON) -> list[JSON]:
 
 
 def set_webhook(state: BotApiState, p: JSON) -> bool:
+    remember_allowed(state, p)
     state.webhook_url = str(p.get("url") or "")
     return True
 
@@ -406,4 +412,4 @@ METHODS: dict[str, Callable[[BotApiState, JSON], Any]] = {
         "getChatMenuButton": get_chat_menu_button,
         "getFile": get_file,
     }.items()
-}
+} | POLL_METHODS

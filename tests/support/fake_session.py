@@ -20,12 +20,37 @@ from aiogram.methods import (
     SendDocument,
     SendMessage,
     SendPhoto,
+    SendPoll,
     SetMyCommands,
+    StopPoll,
     TelegramMethod,
 )
-from aiogram.types import Chat, Message, PhotoSize, User
+from aiogram.types import Chat, Message, PhotoSize, Poll, PollOption, User
 
+POLL_IDS = itertools.count(1)  # poll ids are unique across bots and restarts, as Telegram's
 BOT_USER = User(id=42, is_bot=True, first_name="hocvuso", username="hocvuso_test_bot")
+
+
+def poll_of(method: SendPoll, poll_id: str, closed: bool = False) -> Poll:
+    """The poll Telegram makes of a sendPoll request."""
+    return Poll(
+        id=poll_id,
+        question=method.question,
+        options=[
+            PollOption(persistent_id=str(n), text=str(getattr(o, "text", o)), voter_count=0)
+            for n, o in enumerate(method.options)
+        ],
+        total_voter_count=0,
+        is_closed=closed,
+        is_anonymous=False,
+        type="quiz",
+        allows_multiple_answers=False,
+        allows_revoting=False,
+        members_only=False,
+        correct_option_id=method.correct_option_id,
+        explanation=method.explanation,
+        open_period=method.open_period,
+    )
 
 
 class FakeSession(BaseSession):
@@ -36,6 +61,7 @@ class FakeSession(BaseSession):
         self.keep = keep  # False: answer without keeping the requests (long benchmarks)
         self.requests: list[TelegramMethod[Any]] = []
         self._ids = itertools.count(1000)
+        self.polls: dict[str, tuple[SendPoll, int]] = {}  # poll id: how it was sent, to whom
 
     async def close(self) -> None:
         return None
@@ -65,9 +91,21 @@ class FakeSession(BaseSession):
             return self._message(method.chat_id, caption=method.caption, photo=photo)
         if isinstance(method, SendDocument):
             return self._message(method.chat_id, caption=method.caption)
+        if isinstance(method, SendPoll):
+            poll = self._poll(method, f"poll{next(POLL_IDS)}")
+            self.polls[poll.id] = (method, int(method.chat_id))
+            return self._message(method.chat_id, poll=poll)
+        if isinstance(method, StopPoll):
+            sent = next((m for m, _ in self.polls.values() if m.chat_id == method.chat_id), None)
+            assert sent is not None, "stopPoll for a chat that was sent no poll"
+            return self._poll(sent, "stopped", closed=True)
         if isinstance(method, EditMessageReplyMarkup | EditMessageText):
             return self._message(method.chat_id or 0, message_id=method.message_id)
         raise AssertionError(f"FakeSession does not answer {type(method).__name__}")
+
+    @staticmethod
+    def _poll(method: SendPoll, poll_id: str, closed: bool = False) -> Poll:
+        return poll_of(method, poll_id, closed)
 
     def _message(self, chat_id: Any, message_id: int | None = None, **fields: Any) -> Message:
         return Message(
@@ -101,6 +139,12 @@ class FakeSession(BaseSession):
         sent = self.sent(chat_id)
         assert sent, f"nothing was sent to {chat_id}"
         return sent[-1]
+
+    def last_poll(self, chat_id: int) -> tuple[str, SendPoll]:
+        """The id and request of the latest poll sent to this chat."""
+        found = [(pid, m) for pid, (m, chat) in self.polls.items() if chat == chat_id]
+        assert found, f"no poll was sent to {chat_id}"
+        return found[-1]
 
     def of(self, kind: type) -> list[Any]:
         return [m for m in self.requests if isinstance(m, kind)]

@@ -15,6 +15,7 @@ from aiogram.types import (
     Message,
     MessageEntity,
     PhotoSize,
+    PollAnswer,
     Sticker,
     Update,
     User,
@@ -27,7 +28,7 @@ from bot.services import campaigns, invites
 from bot.settings import Settings
 from storage import migrate, org_units
 from storage.db import Database
-from tests.support.fake_session import BOT_USER, FakeSession
+from tests.support.fake_session import BOT_USER, FakeSession, poll_of
 
 START = datetime(2026, 9, 5, 8, 0, tzinfo=UTC)
 
@@ -198,6 +199,28 @@ class Harness:
             data=callback_data,
         )
         await self.feed(callback_query=query)
+
+    async def vote(self, person: Person, poll_id: str, *option_ids: int) -> None:
+        """A `poll_answer`: `person` chose these options (none: took the vote back)."""
+        answer = PollAnswer(
+            poll_id=poll_id,
+            user=person.user,
+            option_ids=list(option_ids),
+            option_persistent_ids=[str(n) for n in option_ids],
+        )
+        await self.feed(poll_answer=answer)
+
+    async def answer_poll(self, person: Person, right: bool) -> None:
+        """Answer the latest poll sent to `person`, rightly or not."""
+        poll_id, sent = self.session.last_poll(person.id)
+        correct = sent.correct_option_id or 0
+        await self.vote(person, poll_id, correct if right else (correct + 1) % len(sent.options))
+
+    async def poll_closed(self, poll_id: str) -> None:
+        """The `poll` update Telegram sends when a poll's open_period runs out."""
+        sent, _ = self.session.polls[poll_id]
+        poll = poll_of(sent, poll_id, closed=True)
+        await self.feed(poll=poll)
 
     # looking at replies ---------------------------------------------------------------
 

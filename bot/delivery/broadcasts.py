@@ -10,6 +10,8 @@ asking them to press the button. Frames are rendered once per (language, role).
 outcomes come in, at most once every few seconds.
 """
 
+# readers: principal dept_admin
+
 from __future__ import annotations
 
 import asyncio
@@ -38,20 +40,32 @@ from storage.models import Broadcast
 
 log = logging.getLogger("hocvuso.broadcasts")
 
+# The frame's words differ by reader group (frame_role): one message each, keyed by group.
 HEADERS = {
+    # readers: parent
     "parent": T("📢 Notice from {org} to parents"),
+    # readers: student
     "student": T("📢 Notice from {org} to students"),
+    # readers: staff
     "staff": T("📢 Notice from {org} to staff"),
-    "dept": T("📢 Notice from {org}"),
+    # readers: officer
+    "officer": T("📢 Notice from {org}"),
 }
 ASK_ACK = {
+    # readers: parent
     "parent": T("Dear parents, please press “I have read this” once you have read it."),
+    # readers: student
     "student": T("Students, please press “I have read this” once you have read it."),
+    # readers: staff
     "staff": T("Dear colleagues, please press “I have read this” once you have read it."),
-    "dept": T("Please press “I have read this” once you have read it."),
+    # readers: officer
+    "officer": T("Please press “I have read this” once you have read it."),
 }
+# readers: parent student staff officer
 URGENT = T("🔴 URGENT")
+# readers: parent student staff officer
 ACK_BUTTON = T("✔️ I have read this")
+# readers: parent student staff officer
 ACKED_BUTTON = T("✅ Read")
 FRAME_ROLES = tuple(HEADERS)
 
@@ -72,7 +86,8 @@ def reserve(renderers: list[Renderer], orgs: list[str]) -> int:
     for render in renderers:
         for org in orgs or [""]:
             for role in FRAME_ROLES:
-                most = max(most, len(render(frame(role, org, "", urgent=True, needs_ack=True))))
+                text = render.to(role)(frame(role, org, "", urgent=True, needs_ack=True))
+                most = max(most, len(text))
     return most
 
 
@@ -91,7 +106,8 @@ class Rendered:
 
 
 class Frames:
-    """Each (language, role)'s message for one broadcast, made once."""
+    """Each (language, role)'s message for one broadcast, made once (a role: an address
+    group, `frame_role`)."""
 
     def __init__(self, renderer: Any, broadcast: Broadcast, org: str) -> None:
         self.renderer = renderer
@@ -104,7 +120,7 @@ class Frames:
         found = self._made.get(key)
         if found is None:
             b = self.broadcast
-            render = self.renderer(language)
+            render = self.renderer(language, role)
             body = b.text_en if language == "en" and b.text_en else b.text
             text = render(frame(role, self.org, body, urgent=b.urgent, needs_ack=b.needs_ack))
             markup = ack_markup(render, b.id) if b.needs_ack else None
@@ -126,13 +142,13 @@ async def fire(
         return None
     broadcast = firing.broadcast
 
-    def renderer(language: str) -> Renderer:
-        return Renderer(shared.catalogues, language, shared.zone)
+    def renderer(language: str, reader: str | None) -> Renderer:
+        return Renderer(shared.catalogues, language, shared.zone, reader)
 
     outbox: Outbox = shared.outbox
     sender_language = await _sender_language(uow, broadcast, shared)
     if broadcast.sender_chat_id:
-        render = renderer(sender_language)
+        render = renderer(sender_language, None)  # progress texts are neutral (staff, officers)
         initial = progress_text(render, _initial(broadcast), eta=None)
         progress_id = await outbox.post_one(
             uow,

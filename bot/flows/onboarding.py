@@ -27,7 +27,7 @@ from bot.flows.engine import (
     Stay,
     Step,
 )
-from bot.text import NAME_MAX, Joined, Plain, T, Text, clean_name
+from bot.text import NAME_MAX, Joined, Plain, T, Text, clean_name, place_name
 
 LANGUAGE_CHOICES = (Choice("vi", Plain("🇻🇳 Tiếng Việt")), Choice("en", Plain("🇬🇧 English")))
 
@@ -38,10 +38,17 @@ ROLE_NAMES = {
     "principal": T("school leader"),
     "dept_admin": T("education department officer"),
 }
+ROLE_AS = {  # "as {role}", "also {role}": English needs the article, which depends on the word
+    "parent": T("a parent"),
+    "student": T("a student"),
+    "staff": T("a teacher or staff member"),
+    "principal": T("a school leader"),
+    "dept_admin": T("an education department officer"),
+}
 
 
 def _language_prompt(_data: Data) -> Text:
-    return Plain("Xin chào! Mời Quý vị chọn ngôn ngữ.\nHello! Please choose your language.")
+    return Plain("Xin chào! Vui lòng chọn ngôn ngữ.\nHello! Please choose your language.")
 
 
 def _on_language(_data: Data, key: str) -> Outcome:
@@ -52,11 +59,10 @@ def _consent_prompt(data: Data) -> Text:
     return Joined(
         (
             T(
-                "You have been invited to join {unit} ({school}) as a {role} in the "
-                "“Digital literacy for all” campaign.",
-                unit=data["unit"],
-                school=data["school"],
-                role=ROLE_NAMES[data["role"]],
+                "You have been invited to join {place} as {role} in the "
+                "“Bình dân học vụ số (Digital literacy for all)” campaign.",
+                place=Plain(place_name(data["unit"], data["school"])),
+                role=ROLE_AS[data["role"]],
             ),
             T(
                 "What we keep: your Telegram account number, the name you give us, your "

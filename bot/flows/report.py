@@ -12,6 +12,8 @@ status, reported_on}], already in the person's language; `start_at` may name a
 milestone to jump to (the "report again" button of a rejection).
 """
 
+# readers: parent student staff principal
+
 from __future__ import annotations
 
 from datetime import date

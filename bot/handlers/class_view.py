@@ -3,6 +3,8 @@
 Under a class's view, "Remind…" opens the nudge card (bot.handlers.nudges).
 """
 
+# readers: staff
+
 from __future__ import annotations
 
 from aiogram import F, Router

@@ -17,7 +17,7 @@ from bot.handlers.conversation import Conversation, parse_state
 from bot.handlers.menus import set_person_menu
 from bot.services import privacy
 from bot.services.people import PersonView
-from bot.text import Joined, Plain, T, Text
+from bot.text import Joined, Plain, T, Text, place_name
 from bot.turn import Turn
 
 
@@ -47,7 +47,7 @@ def help_text(person: PersonView | None, superadmin: bool) -> Joined:
     else:
         places = [
             line(
-                f"• {m.org_name}" + (f" ({m.school_name})" if m.school_name else "") + " — ",
+                f"• {place_name(m.org_name, m.school_name)} — ",
                 ROLE_NAMES[m.role],
             )
             for m in person.memberships

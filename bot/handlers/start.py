@@ -33,7 +33,8 @@ INVITE_PROBLEMS = {
     ),
 }
 NO_CODE = T(
-    "Hello! This bot helps schools run the “Digital literacy for all” campaign.\n\n"
+    "Hello! This bot helps schools run the “Bình dân học vụ số (Digital literacy for all)” "
+    "campaign.\n\n"
     "To join, please open the invite link your class teacher or school sent you "
     "(it looks like t.me/…?start=…). /language switches between Tiếng Việt and English."
 )
@@ -59,7 +60,7 @@ async def join(turn: Turn, code: str, name: str | None, language: str) -> Reply:
     person = joined.person
     if joined.new_membership:
         turn.uow.after_commit(lambda: shared.directory.put(person))
-        turn.person = person
+        turn.became(person)  # the welcome and the menu are worded for their new role
         set_person_menu(turn, person)
     return Reply(welcome(person.name, joined))
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.services.notices import Notice
 from bot.services.people import MembershipView, PersonView
-from bot.text import Plain, T, Text
+from bot.text import READER_OF_ROLE, Plain, T, Text
 from storage import firings, nudges
 from storage.db import UnitOfWork
 from storage.nudges import Member
@@ -62,12 +62,14 @@ def reminder(role: str, class_name: str, teacher: str, title: str) -> Text:
     """A nudge in the words for its reader: "Quý phụ huynh" for parents, "em" for students."""
     params = {"class_name": Plain(class_name), "teacher": Plain(teacher), "title": Plain(title)}
     if role == "parent":
+        # readers: parent
         return T(
             "Dear parent of class {class_name}: the school has not yet received your report "
             "on “{title}”. Once it is done, please report it with /report or the button "
             "below. This reminder is from {teacher}, your child's teacher.",
             **params,
         )
+    # readers: student
     return T(
         "Hello! Class {class_name} is still waiting for your report on “{title}”. Once you "
         "have done it, report it with /report or the button below. This reminder is from "
@@ -194,4 +196,5 @@ def _notice(
         report_again=milestone.id,
         person_id=member.person_id,
         quiet_hours=member.quiet_hours,
+        reader=READER_OF_ROLE[role],
     )

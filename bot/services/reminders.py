@@ -22,7 +22,7 @@ from bot.jobs import JobContext
 from bot.services import deadlines
 from bot.services.deadlines import DueReminder, at_local, wording_role
 from bot.services.reports import REPORTING_ROLES
-from bot.text import Joined, Plain, T, Text
+from bot.text import READER_OF_ROLE, Joined, Plain, T, Text
 from storage import deadlines as rows
 from storage import firings
 from storage.db import UnitOfWork
@@ -33,26 +33,41 @@ log = logging.getLogger("hocvuso.scheduler")
 ANNOUNCE_LATE_DAYS = 3  # an announcement more than this late is stale: skipped
 
 DUE_TODAY = {
+    # readers: parent
     "parent": T("⏰ Dear parent, a reminder: “{title}” is due today, {day}."),
+    # readers: student
     "student": T("⏰ Hello! A reminder for you: “{title}” is due today, {day}."),
+    # readers: staff
     "staff": T("⏰ Dear colleague, a reminder: “{title}” is due today, {day}."),
+    # readers: officer
     "dept_admin": T("⏰ A reminder for your office: “{title}” is due today, {day}."),
 }
 DUE_TOMORROW = {
+    # readers: parent
     "parent": T("⏰ Dear parent, a reminder: “{title}” is due tomorrow, {day}."),
+    # readers: student
     "student": T("⏰ Hello! A reminder for you: “{title}” is due tomorrow, {day}."),
+    # readers: staff
     "staff": T("⏰ Dear colleague, a reminder: “{title}” is due tomorrow, {day}."),
+    # readers: officer
     "dept_admin": T("⏰ A reminder for your office: “{title}” is due tomorrow, {day}."),
 }
 DUE_IN = {
+    # readers: parent
     "parent": T("⏰ Dear parent, a reminder: “{title}” is due on {day}, in {days} days."),
+    # readers: student
     "student": T("⏰ Hello! A reminder for you: “{title}” is due on {day}, in {days} days."),
+    # readers: staff
     "staff": T("⏰ Dear colleague, a reminder: “{title}” is due on {day}, in {days} days."),
+    # readers: officer
     "dept_admin": T("⏰ A reminder for your office: “{title}” is due on {day}, in {days} days."),
 }
 REPORT_HINT = {
+    # readers: parent
     "parent": T("Once you have done it, please report it with /report so the school counts it."),
+    # readers: student
     "student": T("Once you have done it, report it with /report so the school counts it."),
+    # readers: staff
     "staff": T("Once you have done it, please report it with /report so that it counts."),
 }
 ANNOUNCEMENT = T("📢 Announcement from the school")
@@ -196,7 +211,7 @@ async def _fire_reminder(
         text = reminder_text(
             role, item.title_in(language), description, item.due, today, item.completes is not None
         )
-        return ctx.renderer(language)(text)
+        return ctx.renderer(language, READER_OF_ROLE.get(role))(text)
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
         if item.source == "school" and await rows.get(uow.session, int(item.item)) is None:
@@ -264,9 +279,9 @@ async def _announce(
 ) -> Fired | None:
     audience = tuple(announcement.audience)
 
-    def compose(language: str, _role: str) -> str:
+    def compose(language: str, role: str) -> str:
         body = Plain(announcement.text.get(language))
-        return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
+        return ctx.renderer(language, READER_OF_ROLE.get(role))(Joined((ANNOUNCEMENT, body)))
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
         return _concerned(await rows.audience(uow.session, audience), audience)

@@ -174,6 +174,7 @@ class Decision:
     reporter_language: str = "vi"
     reporter_id: int | None = None
     reporter_quiet_hours: str | None = None
+    reporter_roles: frozenset[str] = frozenset()
 
 
 async def decide(
@@ -202,6 +203,11 @@ async def decide(
     await audit.record(uow.session, now, actor_tg_id, f"report.{status}", f"report:{report_id}")
     await uow.session.refresh(report)
     author = await people.by_id(uow.session, report.person_id)
+    roles = (
+        frozenset(m.role for m, _ in await people.memberships(uow.session, author.id))
+        if author
+        else frozenset()
+    )
     return Decision(
         "decided",
         view(report),
@@ -209,6 +215,7 @@ async def decide(
         author.language if author else "vi",
         author.id if author else None,
         author.quiet_hours if author else None,
+        roles,
     )
 
 

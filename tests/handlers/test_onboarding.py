@@ -92,7 +92,7 @@ async def test_bad_codes_get_kind_answers_and_no_membership(harness: Harness) ->
     await harness.say(who, f"/start {once}")
     assert "đủ số lần" in harness.last_text(who)
     await harness.say(who, "/start")
-    assert "đường link mời" in harness.last_text(who)
+    assert "đường liên kết mời" in harness.last_text(who)
 
 
 async def test_wrong_content_and_names_are_answered(harness: Harness) -> None:
@@ -143,6 +143,6 @@ async def test_commands_above_role_and_unknown(harness: Harness) -> None:
     assert "/frobnicate" in harness.last_text(parent)
     stranger = Person(510, "Lạ")
     await harness.say(stranger, "/invite")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)
     await harness.say(stranger, "xin chào")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)

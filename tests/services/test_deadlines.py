@@ -126,7 +126,7 @@ async def test_a_principal_cannot_add_or_cancel_for_another_school(sqlite_url) -
         ("student", "Em ", ("Quý phụ huynh", "Thầy/Cô", "Quý vị")),
         ("staff", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
         ("principal", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
-        ("dept_admin", "Quý vị", ("Quý phụ huynh", "Thầy/Cô", "Em ", " em ")),
+        ("dept_admin", "đồng chí", ("Quý phụ huynh", "Thầy/Cô", "Quý vị", "Em ", " em ")),
     ],
 )
 @pytest.mark.parametrize("days", [0, 1, 3])

@@ -74,7 +74,7 @@ def reader_of(roles: Iterable[str], superadmin: bool = False) -> str | None:
 
 
 def place_name(unit: str, school: str | None) -> str:
-    """"Tổ Toán (THPT Lý Thái Tổ)"; a school itself (a principal's place) is named once."""
+    """The place as shown: "Tổ Toán (THPT Lý Thái Tổ)"; a school itself is named once."""
     if not school or school == unit:
         return unit
     return f"{unit} ({school})"

@@ -145,7 +145,7 @@ ONBOARDING = Flow(
             prompt=_language_prompt,
             choices=lambda _data: LANGUAGE_CHOICES,
             on_pick=_on_language,
-            wrong_kind=Plain("Mời Quý vị chọn một nút bên dưới. / Please tap a button below."),
+            wrong_kind=Plain("Vui lòng chọn một nút bên dưới. / Please tap a button below."),
         ),
         "consent": Step(prompt=_consent_prompt, choices=_consent_choices, on_pick=_on_consent),
         "name": Step(

@@ -146,3 +146,35 @@ async def test_commands_above_role_and_unknown(harness: Harness) -> None:
     assert "đường liên kết mời" in harness.last_text(stranger)
     await harness.say(stranger, "xin chào")
     assert "đường liên kết mời" in harness.last_text(stranger)
+
+
+async def test_each_person_is_addressed_as_the_role_they_join_as(harness: Harness) -> None:
+    """The invite's role words onboarding; after joining, the person's role words /help. A
+    principal's place is the school itself: named once."""
+    school_id = await harness.org(*SCHOOL)
+    class_id = await harness.org(*SCHOOL, ("class", "10A5"))
+    cases = [
+        (Person(531, "Lan"), class_id, "parent", "Quý phụ huynh"),
+        (Person(532, "An"), class_id, "student", "Em"),
+        (Person(533, "Hoa"), school_id, "principal", "Thầy/Cô"),
+    ]
+    for who, unit, role, form in cases:
+        await harness.say(who, f"/start {await harness.invite(unit, role)}")
+        await harness.press(who, harness.button(who, "Tiếng Việt"))
+        consent = harness.last_text(who)
+        assert f"{form} được mời tham gia" in consent, consent
+        await harness.press(who, harness.button(who, "đồng ý"))
+        await harness.press(who, harness.buttons(who)[0][1])
+        await harness.say(who, "/help")
+        shown = harness.last_text(who)
+        assert f"{form} có thể:" in shown, shown
+        for text in (consent, shown):
+            assert "Quý vị" not in text and "các cháu" not in text, text
+    assert "• THPT Lý Thái Tổ — cán bộ quản lý nhà trường" in shown, shown
+    assert "THPT Lý Thái Tổ (THPT Lý Thái Tổ)" not in shown
+
+    stranger = Person(534, "Lạ")
+    await harness.say(stranger, "/help")
+    neutral = harness.last_text(stranger)
+    assert "Tài khoản này chưa tham gia trường nào" in neutral, neutral
+    assert not any(f in neutral for f in ("Quý vị", "Quý phụ huynh", "Thầy/Cô", "Em ")), neutral

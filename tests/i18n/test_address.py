@@ -72,7 +72,9 @@ CAMPAIGN_EN = "Bình dân học vụ số (Digital literacy for all)"
 
 def vietnamese_problems(text: str, group: str, msgid: str) -> list[str]:
     found = {form for form, pattern in FORMS.items() if pattern.search(text)}
-    problems = [f"“{form}” does not fit a {group} reader" for form in sorted(found - FITS[group])]
+    problems = [
+        f"“{form}” is not how {group} readers are addressed" for form in sorted(found - FITS[group])
+    ]
     if len(found) > 1:
         problems.append(f"mixed forms of address: {', '.join(sorted(found))}")
     problems += [f"says {name}" for name, pattern in BANNED_VI.items() if pattern.search(text)]
@@ -199,12 +201,12 @@ def test_address_group_by_precedence() -> None:
 # The judge itself fails on what it should catch ------------------------------------
 
 WRONG_VI = [
-    ("Mời Quý vị gõ lại tên.", "student", "does not fit"),
-    ("Kính mong Quý phụ huynh bấm “Đã đọc”.", "student", "does not fit"),
-    ("Thầy/Cô vui lòng gõ lý do.", "student", "does not fit"),
-    ("Em hãy báo cáo nhé.", "parent", "does not fit"),
-    ("Kính gửi đồng chí.", "staff", "does not fit"),
-    ("Mời Quý vị gõ lại tên.", GUEST, "does not fit"),
+    ("Mời Quý vị gõ lại tên.", "student", "not how"),
+    ("Kính mong Quý phụ huynh bấm “Đã đọc”.", "student", "not how"),
+    ("Thầy/Cô vui lòng gõ lý do.", "student", "not how"),
+    ("Em hãy báo cáo nhé.", "parent", "not how"),
+    ("Kính gửi đồng chí.", "staff", "not how"),
+    ("Mời Quý vị gõ lại tên.", GUEST, "not how"),
     ("Quý vị đã tham gia. Quý phụ huynh báo cáo bằng /report.", "parent", "mixed"),
     ("Chúng tôi không hỏi điểm số của các cháu.", "parent", "các cháu"),
     ("Mở đường link mời.", "parent", "link"),

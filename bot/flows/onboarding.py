@@ -72,7 +72,7 @@ def _consent_prompt(data: Data) -> Text:
                 "send you notices and reminders.\n"
                 "We never ask for phone numbers, birth dates or children's grades.\n"
                 "You can see everything we keep with /mydata and delete it with /forget at "
-                "any time."
+                "any time, as the law on personal data protection provides."
             ),
             T("Do you agree?"),
         )

@@ -109,6 +109,28 @@ def extract() -> None:
         write_po(handle, collect(), omit_header=True, sort_output=True, width=76)
 
 
+def merge(catalog: Catalog, template: Catalog, language: str) -> None:
+    """`template`'s messages into `catalog`; reader variants (msgctxt) stay while their
+    msgid is in the template, with its readers comment; English repeats the msgid."""
+    variants = [m for m in catalog if m.id and m.context]
+    catalog.update(template, no_fuzzy_matching=True)
+    for variant in variants:
+        neutral = catalog.get(variant.id)
+        if neutral is not None:
+            catalog.add(
+                variant.id,
+                variant.string,
+                auto_comments=neutral.auto_comments,
+                user_comments=variant.user_comments,
+                flags=variant.flags,
+                context=variant.context,
+            )
+    if language == "en":
+        for message in catalog:
+            if message.id and not message.string:
+                message.string = message.id
+
+
 def update() -> None:
     with POT.open("rb") as handle:
         template = read_po(handle)
@@ -119,26 +141,8 @@ def update() -> None:
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=language)
         else:
-            from babel.messages.catalog import Catalog
-
             catalog = Catalog(locale=language, project="hocvuso")
-        variants = [m for m in catalog if m.id and m.context]
-        catalog.update(template, no_fuzzy_matching=True)
-        for variant in variants:  # worded for one reader group: kept while the msgid lives
-            neutral = catalog.get(variant.id)
-            if neutral is not None:
-                catalog.add(
-                    variant.id,
-                    variant.string,
-                    auto_comments=neutral.auto_comments,
-                    user_comments=variant.user_comments,
-                    flags=variant.flags,
-                    context=variant.context,
-                )
-        if language == "en":
-            for message in catalog:
-                if message.id and not message.string:
-                    message.string = message.id
+        merge(catalog, template, language)
         with path.open("wb") as handle:
             write_po(
                 handle,

@@ -30,7 +30,7 @@ from bot.i18n import Renderer
 from bot.jobs import JobContext
 from bot.services import broadcasts as service
 from bot.services.broadcasts import Results
-from bot.text import Joined, Plain, T, Text
+from bot.text import READERS, Joined, Plain, T, Text
 from bot.turn import Shared
 from storage import broadcasts as store
 from storage import outbox as rows
@@ -40,43 +40,28 @@ from storage.models import Broadcast
 
 log = logging.getLogger("hocvuso.broadcasts")
 
-# The frame's words differ by reader group (frame_role): one message each, keyed by group.
-HEADERS = {
-    # readers: parent
-    "parent": T("📢 Notice from {org} to parents"),
-    # readers: student
-    "student": T("📢 Notice from {org} to students"),
-    # readers: staff
-    "staff": T("📢 Notice from {org} to staff"),
-    # readers: officer
-    "officer": T("📢 Notice from {org}"),
-}
-ASK_ACK = {
-    # readers: parent
-    "parent": T("Dear parents, please press “I have read this” once you have read it."),
-    # readers: student
-    "student": T("Students, please press “I have read this” once you have read it."),
-    # readers: staff
-    "staff": T("Dear colleagues, please press “I have read this” once you have read it."),
-    # readers: officer
-    "officer": T("Please press “I have read this” once you have read it."),
-}
+# Worded for each reader group (msgctxt variants: "gửi Quý phụ huynh", ...).
+# readers: parent student staff officer
+HEADER = T("📢 Notice from {org}")
+# readers: parent student staff officer
+ASK_ACK = T("Please press “I have read this” once you have read it.")
 # readers: parent student staff officer
 URGENT = T("🔴 URGENT")
 # readers: parent student staff officer
 ACK_BUTTON = T("✔️ I have read this")
 # readers: parent student staff officer
 ACKED_BUTTON = T("✅ Read")
-FRAME_ROLES = tuple(HEADERS)
+FRAME_ROLES = READERS  # frame_role() gives one of them: render the frame for it
 
 
-def frame(role: str, org: str, body: str, *, urgent: bool, needs_ack: bool) -> Text:
-    header: Text = T(HEADERS[role].msgid, org=Plain(org))
+def frame(org: str, body: str, *, urgent: bool, needs_ack: bool) -> Text:
+    """A broadcast as a recipient sees it; render it for their address group."""
+    header: Text = T(HEADER.msgid, org=Plain(org))
     if urgent:
         header = Joined((URGENT, header), sep=" ")
     parts: list[Text] = [header, Plain(body)]
     if needs_ack:
-        parts.append(ASK_ACK[role])
+        parts.append(ASK_ACK)
     return Joined(tuple(parts))
 
 
@@ -86,7 +71,7 @@ def reserve(renderers: list[Renderer], orgs: list[str]) -> int:
     for render in renderers:
         for org in orgs or [""]:
             for role in FRAME_ROLES:
-                text = render.to(role)(frame(role, org, "", urgent=True, needs_ack=True))
+                text = render.to(role)(frame(org, "", urgent=True, needs_ack=True))
                 most = max(most, len(text))
     return most
 
@@ -122,7 +107,7 @@ class Frames:
             b = self.broadcast
             render = self.renderer(language, role)
             body = b.text_en if language == "en" and b.text_en else b.text
-            text = render(frame(role, self.org, body, urgent=b.urgent, needs_ack=b.needs_ack))
+            text = render(frame(self.org, body, urgent=b.urgent, needs_ack=b.needs_ack))
             markup = ack_markup(render, b.id) if b.needs_ack else None
             found = self._made[key] = Rendered(text, markup)
         return found

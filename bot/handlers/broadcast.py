@@ -178,7 +178,7 @@ async def preview(
     scope = next(s for s in data["scopes"] if s["id"] == draft.scope)
     body = draft.text_en if turn.locale == "en" and draft.text_en else draft.text
     text = turn.render.to(role)(
-        delivery.frame(role, scope["name"], body, urgent=draft.urgent, needs_ack=draft.needs_ack)
+        delivery.frame(scope["name"], body, urgent=draft.urgent, needs_ack=draft.needs_ack)
     )
     markup = None
     if draft.needs_ack:

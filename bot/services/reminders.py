@@ -32,67 +32,34 @@ log = logging.getLogger("hocvuso.scheduler")
 
 ANNOUNCE_LATE_DAYS = 3  # an announcement more than this late is stale: skipped
 
-DUE_TODAY = {
-    # readers: parent
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due today, {day}."),
-    # readers: student
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due today, {day}."),
-    # readers: staff
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due today, {day}."),
-    # readers: officer
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due today, {day}."),
-}
-DUE_TOMORROW = {
-    # readers: parent
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due tomorrow, {day}."),
-    # readers: student
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due tomorrow, {day}."),
-    # readers: staff
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due tomorrow, {day}."),
-    # readers: officer
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due tomorrow, {day}."),
-}
-DUE_IN = {
-    # readers: parent
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due on {day}, in {days} days."),
-    # readers: student
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due on {day}, in {days} days."),
-    # readers: staff
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due on {day}, in {days} days."),
-    # readers: officer
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due on {day}, in {days} days."),
-}
-REPORT_HINT = {
-    # readers: parent
-    "parent": T("Once you have done it, please report it with /report so the school counts it."),
-    # readers: student
-    "student": T("Once you have done it, report it with /report so the school counts it."),
-    # readers: staff
-    "staff": T("Once you have done it, please report it with /report so that it counts."),
-}
+# Worded for each reader (msgctxt variants: "Kính nhắc Quý phụ huynh", "Em nhớ nhé", ...);
+# the caller renders them for the recipient's address group.
+# readers: parent student staff officer
+DUE_TODAY = T("⏰ A reminder: “{title}” is due today, {day}.")
+# readers: parent student staff officer
+DUE_TOMORROW = T("⏰ A reminder: “{title}” is due tomorrow, {day}.")
+# readers: parent student staff officer
+DUE_IN = T("⏰ A reminder: “{title}” is due on {day}, in {days} days.")
+# readers: parent student staff
+REPORT_HINT = T("Once you have done it, please report it with /report so that it counts.")
 ANNOUNCEMENT = T("📢 Announcement from the school")
-
-
-def _wording(role: str) -> str:
-    return "staff" if role == "principal" else role
 
 
 def reminder_text(
     role: str, title: str, description: str | None, due: date, today: date, completes: bool
 ) -> Text:
-    key = _wording(role)
     days = (due - today).days
     if days <= 0:
-        line = DUE_TODAY[key]
+        line = DUE_TODAY
     elif days == 1:
-        line = DUE_TOMORROW[key]
+        line = DUE_TOMORROW
     else:
-        line = DUE_IN[key]
+        line = DUE_IN
     parts: list[Text] = [T(line.msgid, title=Plain(title), day=due, days=days)]
     if description:
         parts.append(Plain(description))
     if completes and role in REPORTING_ROLES:
-        parts.append(REPORT_HINT[key])
+        parts.append(REPORT_HINT)
     return Joined(tuple(parts))
 
 

@@ -25,7 +25,7 @@ class CommandSpec:
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", None, T("Start, or join with an invite link")),
-    CommandSpec("help", None, T("What I can do for you")),
+    CommandSpec("help", None, T("What I can do here")),
     CommandSpec("language", None, T("Tiếng Việt / English")),
     CommandSpec("cancel", None, T("Stop what we are doing")),
     CommandSpec("report", REPORTERS, T("Report a milestone, with evidence"), superadmins=False),

@@ -40,6 +40,8 @@ class Catalogues(I18n):
     MADE_LIMIT = 4096
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # (locale, reader group, msgid) → text, for messages worded by reader (msgctxt)
+        self.variants: dict[tuple[str, str, str], str] = {}
         super().__init__(*args, **kwargs)
         self.made: dict[Hashable, Any] = {}
 
@@ -54,11 +56,23 @@ class Catalogues(I18n):
         for po_path in sorted(self.path.glob(f"*/LC_MESSAGES/{self.domain}.po")):
             with po_path.open("rb") as handle:
                 catalog = read_po(handle)
+            locale = po_path.parent.parent.name
+            for message in catalog:
+                if message.context and message.id and message.string and not message.fuzzy:
+                    self.variants[(locale, message.context, str(message.id))] = str(message.string)
             buffer = io.BytesIO()
             write_mo(buffer, catalog)
             buffer.seek(0)
-            found[po_path.parent.parent.name] = gettext.GNUTranslations(buffer)
+            found[locale] = gettext.GNUTranslations(buffer)
         return found
+
+    def text(self, msgid: str, locale: str, reader: str | None) -> str:
+        """The reader's variant of `msgid` if the catalogue has one, else the neutral text."""
+        if reader is not None:
+            variant = self.variants.get((locale, reader, msgid))
+            if variant is not None:
+                return variant
+        return str(self.gettext(msgid, locale=locale))
 
 
 def build_catalogues(default_locale: str) -> Catalogues:
@@ -91,12 +105,24 @@ def fmt_percent(fraction: float, locale: str) -> str:
 
 
 class Renderer:
-    """Turns flow texts into strings in one language."""
+    """Turns flow texts into strings in one language, worded for one reader group.
 
-    def __init__(self, catalogues: I18n, locale: str, zone: Any = None) -> None:
+    `reader` is an address group of `bot.text.READERS` (None: someone not joined yet, or
+    a text for anyone): messages with a variant for that group (msgctxt) use it, the
+    others their neutral text.
+    """
+
+    def __init__(
+        self, catalogues: Catalogues, locale: str, zone: Any = None, reader: str | None = None
+    ) -> None:
         self.catalogues = catalogues
         self.locale = locale
         self.zone = zone
+        self.reader = reader
+
+    def to(self, reader: str | None) -> Renderer:
+        """The same language for another reader group."""
+        return Renderer(self.catalogues, self.locale, self.zone, reader)
 
     def __call__(self, text: Text | str) -> str:
         if isinstance(text, str):
@@ -105,15 +131,13 @@ class Renderer:
             return text.text
         if isinstance(text, Joined):
             return text.sep.join(self(part) for part in text.parts)
-        template = self.catalogues.gettext(text.msgid, locale=self.locale)
+        template = self.catalogues.text(text.msgid, self.locale, self.reader)
         return template.format(**{k: self.value(v) for k, v in text.params.items()})
 
     def made(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """`build()` for this language, made once: the result must not be changed later."""
-        made = getattr(self.catalogues, "made", None)
-        if made is None:
-            return build()
-        full_key = (self.locale, key)
+        made = self.catalogues.made
+        full_key = (self.locale, self.reader, key)
         found = made.get(full_key)
         if found is None:
             if len(made) >= Catalogues.MADE_LIMIT:

@@ -3,7 +3,8 @@
 A job is `async def job(ctx: JobContext, now: datetime) -> int`: it fires what is due
 at `now`, one transaction per item (`ctx.database.unit_of_work()`, then `finish`), and
 returns how many items it fired. Messages go through `ctx.outbox`, rendered with
-`ctx.renderer(language)` in each recipient's language.
+`ctx.renderer(language, reader)` in each recipient's language, worded for their
+address group (`bot.text.reader_of`).
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ class JobContext:
     def outbox(self) -> Outbox:
         return self.shared.outbox
 
-    def renderer(self, language: str) -> Renderer:
-        return Renderer(self.shared.catalogues, language, self.shared.zone)
+    def renderer(self, language: str, reader: str | None) -> Renderer:
+        return Renderer(self.shared.catalogues, language, self.shared.zone, reader)
 
 
 Job = Callable[[JobContext, datetime], Awaitable[int]]

@@ -6,7 +6,7 @@ Nothing here imports aiogram or SQLAlchemy: flows, services and handlers all use
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,42 @@ class Joined:
 
 
 Text = T | Plain | Joined
+
+
+# Who reads a text ----------------------------------------------------------------
+#
+# Vietnamese addresses people by their role (DOMAIN.md "How to address people"):
+# parents "Quý phụ huynh", students "em", staff and principals "Thầy/Cô", department
+# officers "đồng chí" or "Quý vị". A message whose wording differs by reader has one
+# catalogue entry per reader group (msgctxt = the group) beside its neutral entry
+# (no context, no form of address), which is what everyone else sees, including
+# people who have not joined yet (reader None).
+
+READERS = ("officer", "staff", "parent", "student")  # address groups, by precedence
+READER_OF_ROLE = {
+    "dept_admin": "officer",
+    "principal": "staff",
+    "staff": "staff",
+    "parent": "parent",
+    "student": "student",
+}
+
+
+def reader_of(roles: Iterable[str], superadmin: bool = False) -> str | None:
+    """The address group for someone with these roles: the highest of officer > staff >
+    parent > student (a teacher who is also a parent is addressed as a teacher); None for
+    someone who holds no role yet."""
+    groups = {READER_OF_ROLE[role] for role in roles if role in READER_OF_ROLE}
+    if superadmin:
+        groups.add("officer")
+    return next((group for group in READERS if group in groups), None)
+
+
+def place_name(unit: str, school: str | None) -> str:
+    """The place as shown: "Tổ Toán (THPT Lý Thái Tổ)"; a school itself is named once."""
+    if not school or school == unit:
+        return unit
+    return f"{unit} ({school})"
 
 
 # What people type --------------------------------------------------------------

@@ -20,6 +20,7 @@ from bot.i18n import Catalogues, Renderer
 from bot.services.campaigns import ActiveCampaign
 from bot.services.enrolment import PreviewCache
 from bot.services.people import Directory, PersonView
+from bot.text import reader_of
 from storage.db import UnitOfWork
 
 if TYPE_CHECKING:
@@ -57,9 +58,20 @@ class Turn:
     def locale(self) -> str:
         return self.render.locale
 
-    def renderer(self, language: str) -> Renderer:
-        """Texts for someone else, in their language."""
-        return Renderer(self.shared.catalogues, language, self.shared.zone)
+    @property
+    def reader(self) -> str | None:
+        """This person's address group (`bot.text.READERS`), None before joining."""
+        return self.render.reader
+
+    def renderer(self, language: str, reader: str | None) -> Renderer:
+        """Texts for someone (else), in their language, worded for their address group."""
+        return Renderer(self.shared.catalogues, language, self.shared.zone, reader)
+
+    def became(self, person: PersonView | None) -> None:
+        """This person joined, left or changed: later replies are worded for who they are now."""
+        self.person = person
+        roles = person.roles if person is not None else frozenset()
+        self.render = self.render.to(reader_of(roles, self.superadmin))
 
     def say(self, text: Any, markup: Any = None) -> None:
         """Reply in this chat, in this person's language, once the update has committed."""

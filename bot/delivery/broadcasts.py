@@ -10,6 +10,8 @@ asking them to press the button. Frames are rendered once per (language, role).
 outcomes come in, at most once every few seconds.
 """
 
+# readers: principal dept_admin
+
 from __future__ import annotations
 
 import asyncio
@@ -28,7 +30,7 @@ from bot.i18n import Renderer
 from bot.jobs import JobContext
 from bot.services import broadcasts as service
 from bot.services.broadcasts import Results
-from bot.text import Joined, Plain, T, Text
+from bot.text import READERS, Joined, Plain, T, Text
 from bot.turn import Shared
 from storage import broadcasts as store
 from storage import outbox as rows
@@ -38,31 +40,28 @@ from storage.models import Broadcast
 
 log = logging.getLogger("hocvuso.broadcasts")
 
-HEADERS = {
-    "parent": T("📢 Notice from {org} to parents"),
-    "student": T("📢 Notice from {org} to students"),
-    "staff": T("📢 Notice from {org} to staff"),
-    "dept": T("📢 Notice from {org}"),
-}
-ASK_ACK = {
-    "parent": T("Dear parents, please press “I have read this” once you have read it."),
-    "student": T("Students, please press “I have read this” once you have read it."),
-    "staff": T("Dear colleagues, please press “I have read this” once you have read it."),
-    "dept": T("Please press “I have read this” once you have read it."),
-}
+# Worded for each reader group (msgctxt variants: "gửi Quý phụ huynh", ...).
+# readers: parent student staff officer
+HEADER = T("📢 Notice from {org}")
+# readers: parent student staff officer
+ASK_ACK = T("Please press “I have read this” once you have read it.")
+# readers: parent student staff officer
 URGENT = T("🔴 URGENT")
+# readers: parent student staff officer
 ACK_BUTTON = T("✔️ I have read this")
+# readers: parent student staff officer
 ACKED_BUTTON = T("✅ Read")
-FRAME_ROLES = tuple(HEADERS)
+FRAME_ROLES = READERS  # frame_role() gives one of them: render the frame for it
 
 
-def frame(role: str, org: str, body: str, *, urgent: bool, needs_ack: bool) -> Text:
-    header: Text = T(HEADERS[role].msgid, org=Plain(org))
+def frame(org: str, body: str, *, urgent: bool, needs_ack: bool) -> Text:
+    """A broadcast as a recipient sees it; render it for their address group."""
+    header: Text = T(HEADER.msgid, org=Plain(org))
     if urgent:
         header = Joined((URGENT, header), sep=" ")
     parts: list[Text] = [header, Plain(body)]
     if needs_ack:
-        parts.append(ASK_ACK[role])
+        parts.append(ASK_ACK)
     return Joined(tuple(parts))
 
 
@@ -72,7 +71,8 @@ def reserve(renderers: list[Renderer], orgs: list[str]) -> int:
     for render in renderers:
         for org in orgs or [""]:
             for role in FRAME_ROLES:
-                most = max(most, len(render(frame(role, org, "", urgent=True, needs_ack=True))))
+                text = render.to(role)(frame(org, "", urgent=True, needs_ack=True))
+                most = max(most, len(text))
     return most
 
 
@@ -91,7 +91,8 @@ class Rendered:
 
 
 class Frames:
-    """Each (language, role)'s message for one broadcast, made once."""
+    """Each (language, role)'s message for one broadcast, made once (a role: an address
+    group, `frame_role`)."""
 
     def __init__(self, renderer: Any, broadcast: Broadcast, org: str) -> None:
         self.renderer = renderer
@@ -104,9 +105,9 @@ class Frames:
         found = self._made.get(key)
         if found is None:
             b = self.broadcast
-            render = self.renderer(language)
+            render = self.renderer(language, role)
             body = b.text_en if language == "en" and b.text_en else b.text
-            text = render(frame(role, self.org, body, urgent=b.urgent, needs_ack=b.needs_ack))
+            text = render(frame(self.org, body, urgent=b.urgent, needs_ack=b.needs_ack))
             markup = ack_markup(render, b.id) if b.needs_ack else None
             found = self._made[key] = Rendered(text, markup)
         return found
@@ -126,13 +127,13 @@ async def fire(
         return None
     broadcast = firing.broadcast
 
-    def renderer(language: str) -> Renderer:
-        return Renderer(shared.catalogues, language, shared.zone)
+    def renderer(language: str, reader: str | None) -> Renderer:
+        return Renderer(shared.catalogues, language, shared.zone, reader)
 
     outbox: Outbox = shared.outbox
     sender_language = await _sender_language(uow, broadcast, shared)
     if broadcast.sender_chat_id:
-        render = renderer(sender_language)
+        render = renderer(sender_language, None)  # progress texts are neutral (staff, officers)
         initial = progress_text(render, _initial(broadcast), eta=None)
         progress_id = await outbox.post_one(
             uow,

@@ -26,6 +26,8 @@ The handler passes: `scopes` [{id, name, kind}], `scope` (when there is one only
 shows.
 """
 
+# readers: principal dept_admin
+
 from __future__ import annotations
 
 import re

@@ -18,6 +18,8 @@ The handler passes `today` (ISO), `places` ([[org id, name], …]), `deadlines`
 the person's language. Reminder offsets whose day has already passed are dropped.
 """
 
+# readers: principal dept_admin
+
 from __future__ import annotations
 
 import re

@@ -15,6 +15,8 @@ None), joined, counts (families | students | staff: who `joined` are)}] and star
 have joined meanwhile) and writes the record {org, kind, name, count}.
 """
 
+# readers: staff principal
+
 from __future__ import annotations
 
 import re

@@ -9,6 +9,8 @@ The handler computes the options (`units`: [[id, name], …], `roles`: {id: [rol
 before the flow starts; a unit with one possible role skips the second question.
 """
 
+# readers: staff principal dept_admin
+
 from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Go, Outcome, Record, Step

@@ -19,7 +19,7 @@ LANGUAGE = Flow(
             prompt=lambda _data: Plain("Chọn ngôn ngữ / Choose your language:"),
             choices=lambda _data: LANGUAGE_CHOICES,
             on_pick=_chosen,
-            wrong_kind=Plain("Mời Quý vị chọn một nút bên dưới. / Please tap a button below."),
+            wrong_kind=Plain("Vui lòng chọn một nút bên dưới. / Please tap a button below."),
         )
     },
 )

@@ -39,7 +39,7 @@ from bot.flows.engine import (
     Stay,
     Step,
 )
-from bot.text import NAME_MAX, Joined, Plain, T, Text, clean_name
+from bot.text import NAME_MAX, Joined, Plain, T, Text, clean_name, place_name
 
 LANGUAGE_CHOICES = (Choice("vi", Plain("🇻🇳 Tiếng Việt")), Choice("en", Plain("🇬🇧 English")))
 
@@ -50,10 +50,17 @@ ROLE_NAMES = {
     "principal": T("school leader"),
     "dept_admin": T("education department officer"),
 }
+ROLE_AS = {  # "as {role}", "also {role}": English needs the article, which depends on the word
+    "parent": T("a parent"),
+    "student": T("a student"),
+    "staff": T("a teacher or staff member"),
+    "principal": T("a school leader"),
+    "dept_admin": T("an education department officer"),
+}
 
 
 def _language_prompt(_data: Data) -> Text:
-    return Plain("Xin chào! Mời Quý vị chọn ngôn ngữ.\nHello! Please choose your language.")
+    return Plain("Xin chào! Vui lòng chọn ngôn ngữ.\nHello! Please choose your language.")
 
 
 def _on_language(_data: Data, key: str) -> Outcome:
@@ -64,11 +71,10 @@ def _consent_prompt(data: Data) -> Text:
     return Joined(
         (
             T(
-                "You have been invited to join {unit} ({school}) as a {role} in the "
-                "“Digital literacy for all” campaign.",
-                unit=data["unit"],
-                school=data["school"],
-                role=ROLE_NAMES[data["role"]],
+                "You have been invited to join {place} as {role} in the "
+                "“Bình dân học vụ số (Digital literacy for all)” campaign.",
+                place=Plain(place_name(data["unit"], data["school"])),
+                role=ROLE_AS[data["role"]],
             ),
             T(
                 "What we keep: your Telegram account number, the name you give us, your "
@@ -78,10 +84,11 @@ def _consent_prompt(data: Data) -> Text:
                 "send you notices and reminders.\n"
                 "We never ask for phone numbers, birth dates or children's grades.\n"
                 "You can see everything we keep with /mydata and delete it with /forget at "
-                "any time."
+                "any time, as the law on personal data protection provides."
             ),
             *(
                 (
+                    # readers: parent
                     T(
                         "Parents also give their child's name in this class and whether they "
                         "are the child's mother, father, grandparent or guardian, so that the "
@@ -166,6 +173,7 @@ def _finish(data: Data, name: str | None, **family: object) -> Outcome:
 
 
 def _child_prompt(data: Data) -> Text:
+    # readers: parent
     return T(
         "Please tell us your child's name in class {unit}, as the class knows it (for "
         "example: An, or Nguyễn Văn An). For two or more children in this class, write all "
@@ -176,12 +184,16 @@ def _child_prompt(data: Data) -> Text:
 
 
 CHILD_PROBLEMS = {
+    # readers: parent
     "empty": T("Please type your child's name."),
+    # readers: parent
     "too_long": T(
         "That name is too long: please keep each child's name to {limit} characters.",
         limit=CHILD_NAME_MAX,
     ),
+    # readers: parent
     "no_letters": T("A name needs at least one letter. Please type your child's name."),
+    # readers: parent
     "too_many": T(
         "Please name at most {limit} children here. For more, please ask the class teacher.",
         limit=MAX_CHILDREN,
@@ -197,6 +209,7 @@ def _on_child_text(data: Data, text: str) -> Outcome:
 
 
 def _relation_prompt(data: Data) -> Text:
+    # readers: parent
     return T("And what are you to {children}?", children=children_text(tuple(data["children"])))
 
 
@@ -216,7 +229,7 @@ ONBOARDING = Flow(
             prompt=_language_prompt,
             choices=lambda _data: LANGUAGE_CHOICES,
             on_pick=_on_language,
-            wrong_kind=Plain("Mời Quý vị chọn một nút bên dưới. / Please tap a button below."),
+            wrong_kind=Plain("Vui lòng chọn một nút bên dưới. / Please tap a button below."),
         ),
         "consent": Step(prompt=_consent_prompt, choices=_consent_choices, on_pick=_on_consent),
         "name": Step(
@@ -229,6 +242,7 @@ ONBOARDING = Flow(
         "child": Step(
             prompt=_child_prompt,
             on_text=_on_child_text,
+            # readers: parent
             wrong_kind=T("Please type your child's name as text."),
         ),
         "relation": Step(prompt=_relation_prompt, choices=_relation_choices, on_pick=_on_relation),

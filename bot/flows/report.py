@@ -15,6 +15,8 @@ status, reported_on, asks_level, place, place_kind}], already in the person's la
 (the "report again" button of a rejection). The record carries the item id and `level`.
 """
 
+# readers: parent student staff principal
+
 from __future__ import annotations
 
 from datetime import date

@@ -1,5 +1,7 @@
 """The reason a principal gives when rejecting evidence: one short text."""
 
+# readers: principal superadmin
+
 from __future__ import annotations
 
 from bot.flows.engine import Choice, Data, Finish, Flow, Outcome, Record, Reply, Stay, Step

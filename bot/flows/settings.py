@@ -13,6 +13,8 @@ Data: `saved` (the menu opens with "Saved." after a change), `language`, `quiet`
 `language` {language}, `quiet_hours` {value}, `announcements` {wanted}.
 """
 
+# readers: parent student staff principal dept_admin superadmin
+
 from __future__ import annotations
 
 import re

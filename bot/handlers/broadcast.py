@@ -7,6 +7,8 @@ bot/services/broadcasts.py; frames, queueing and the progress message are
 bot/delivery/broadcasts.py.
 """
 
+# readers: principal dept_admin
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -77,7 +79,7 @@ async def open_broadcast(message: Message, turn: Turn) -> None:
     _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
     parts = {str(s.id): await service.parts(turn.uow, s) for s in scopes}
     reserve = delivery.reserve(
-        [turn.renderer(lang) for lang in LANGUAGES], [s.name for s in scopes]
+        [turn.renderer(lang, None) for lang in LANGUAGES], [s.name for s in scopes]
     )
     menu = []
     if await service.listed(turn.uow, turn.person, turn.superadmin, ("scheduled",)):
@@ -180,12 +182,12 @@ async def preview(
     role = max(counted.roles, key=lambda r: counted.roles[r])
     scope = next(s for s in data["scopes"] if s["id"] == draft.scope)
     body = draft.text_en if turn.locale == "en" and draft.text_en else draft.text
-    text = turn.render(
-        delivery.frame(role, scope["name"], body, urgent=draft.urgent, needs_ack=draft.needs_ack)
+    text = turn.render.to(role)(
+        delivery.frame(scope["name"], body, urgent=draft.urgent, needs_ack=draft.needs_ack)
     )
     markup = None
     if draft.needs_ack:
-        label = turn.render(delivery.ACK_BUTTON)
+        label = turn.render.to(role)(delivery.ACK_BUTTON)
         button = InlineKeyboardButton(text=label, callback_data="ak:preview")
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
     turn.say(T(PREVIEW.msgid, count=counted.reachable))
@@ -266,6 +268,7 @@ async def acknowledge(query: CallbackQuery, callback_data: AckCallback, turn: Tu
     if outcome == "not_received":
         turn.replies.toast(query.id, turn.render(NOT_RECEIVED), alert=True)
         return
+    # readers: parent student staff officer
     thanks = T("Thank you! Your reading is recorded.") if outcome == "done" else ALREADY_READ
     turn.replies.toast(query.id, turn.render(thanks))
     card = pressed_message(query)
@@ -274,7 +277,10 @@ async def acknowledge(query: CallbackQuery, callback_data: AckCallback, turn: Tu
         turn.replies.buttons(turn.chat_id, card, done)
 
 
+# The acknowledgement button is pressed by whoever received the notice:
+# readers: parent student staff officer
 NOT_RECEIVED = T("This button is not for a notice you received, so nothing was recorded.")
+# readers: parent student staff officer
 ALREADY_READ = T("Already recorded. Thank you!")
 CANCEL_OUTCOMES = {
     "cancelled": T("Cancelled: this notice will not be sent."),

@@ -5,6 +5,8 @@ Under a class's view, "Remind…" opens the nudge card (bot.handlers.nudges); un
 homeroom class's or a principal's school, "Headcount" opens bot.handlers.headcount.
 """
 
+# readers: staff
+
 from __future__ import annotations
 
 from aiogram import F, Router

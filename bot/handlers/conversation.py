@@ -218,7 +218,7 @@ class Conversation:
         done: list[Shown] = []
         for effect in result.effects:
             if isinstance(effect, SetLanguage):
-                self.turn.render = self.turn.renderer(effect.language)
+                self.turn.render = self.turn.renderer(effect.language, self.turn.reader)
             if isinstance(effect, Record) and finisher is not None:
                 done.extend(await finisher(effect, self.turn))
             elif (
@@ -243,7 +243,7 @@ class Conversation:
                     self.turn.chat_id, effect.kind, effect.file, caption, filename=effect.filename
                 )
             elif isinstance(effect, SetLanguage):
-                render = self.turn.renderer(effect.language)
+                render = self.turn.renderer(effect.language, render.reader)
             elif isinstance(effect, Reply):
                 text, markup = render(effect.text), keyboard(effect, render)
                 pressed, self.pressed = self.pressed, None

@@ -45,6 +45,7 @@ def today(turn: Turn) -> date:
 async def start_deadline(message: Message, turn: Turn) -> None:
     places = deadlines.places(turn.person)
     if not places:
+        # readers: principal dept_admin superadmin
         turn.say(T("Deadlines are set for a school or a department, and there is none you run."))
         return
     day = today(turn)
@@ -96,6 +97,7 @@ async def finish_deadline(record: Record, turn: Turn) -> Sequence[Shown]:
             now=turn.now,
         )
     except NotAllowed:
+        # readers: principal dept_admin superadmin
         return (Reply(T("You cannot set a deadline there, so nothing was saved.")),)
     await audit.record(
         turn.uow.session,
@@ -107,6 +109,7 @@ async def finish_deadline(record: Record, turn: Turn) -> Sequence[Shown]:
     )
     return (
         Reply(
+            # readers: principal dept_admin superadmin
             T(
                 "Saved: “{title}”, due {day}. Reminders go at 8:00 to those concerned who "
                 "have not done it yet. /deadline lists it, with a button to cancel it.",
@@ -121,8 +124,10 @@ async def _cancel(turn: Turn, deadline_id: int) -> Sequence[Shown]:
     try:
         done = await deadlines.cancel(turn.uow, turn.person, deadline_id)
     except NotAllowed:
+        # readers: principal dept_admin superadmin
         return (Reply(T("That deadline was not set by your school or department.")),)
     if not done:
+        # readers: principal dept_admin superadmin
         return (Reply(T("That deadline had already been cancelled.")),)
     await audit.record(
         turn.uow.session,
@@ -131,6 +136,7 @@ async def _cancel(turn: Turn, deadline_id: int) -> Sequence[Shown]:
         "deadline.cancel",
         f"school_deadline:{deadline_id}",
     )
+    # readers: principal dept_admin superadmin
     return (Reply(T("The deadline was cancelled: its reminders will not be sent.")),)
 
 

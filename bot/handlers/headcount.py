@@ -4,6 +4,8 @@ records the number (bot.services.headcounts) and audits it.
 The router sits inside /class's (bot.handlers.class_view), behind its gate.
 """
 
+# readers: staff principal
+
 from __future__ import annotations
 
 from collections.abc import Sequence

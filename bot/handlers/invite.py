@@ -4,6 +4,8 @@ officers for the schools below them, superadmins anywhere.
 The link goes out as text first and the QR code after it, so that a refused or
 failed photo never costs the teacher the link."""
 
+# readers: staff principal dept_admin
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -9,6 +9,7 @@ from bot.commands import commands_for
 from bot.i18n import Renderer
 from bot.services.people import PersonView
 from bot.settings import LANGUAGES
+from bot.text import reader_of
 from bot.turn import Turn
 
 
@@ -39,4 +40,5 @@ def set_person_menu(turn: Turn, person: PersonView | None) -> None:
         turn.replies.menu(turn.chat_id, ())
         return
     roles = person.roles if person else frozenset()
-    turn.replies.menu(turn.chat_id, menu(roles, turn.superadmin, turn.render))
+    render = turn.render.to(reader_of(roles, turn.superadmin))
+    turn.replies.menu(turn.chat_id, menu(roles, turn.superadmin, render))

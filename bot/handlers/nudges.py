@@ -12,6 +12,8 @@ bot.services.nudges, and the reminders go through the outbox in this update's
 transaction, each in its reader's language and worded for their role.
 """
 
+# readers: staff
+
 from __future__ import annotations
 
 from datetime import date
@@ -156,10 +158,11 @@ async def send(turn: Turn, place: MembershipView, milestone_id: str, card: int |
 
 
 def _outgoing(turn: Turn, notice: Notice) -> Outgoing:
-    render = turn.renderer(notice.language)
+    render = turn.renderer(notice.language, notice.reader)
     markup = None
     if notice.report_again is not None:
         data = AgainCallback(v=VERSION, m=notice.report_again).pack()
+        # readers: parent student
         button = InlineKeyboardButton(text=render(T("📝 Report now")), callback_data=data)
         markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
     return Outgoing(

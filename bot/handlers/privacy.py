@@ -11,7 +11,7 @@ from aiogram.types import Message
 from bot.families import RELATION_WORDS, children_text
 from bot.flows.engine import Effect, Record, Reply
 from bot.flows.forget import FORGET
-from bot.flows.onboarding import ROLE_NAMES
+from bot.flows.onboarding import ROLE_AS
 from bot.flows.settings import LANGUAGE_NAMES, news_text, quiet_text
 from bot.handlers.conversation import Conversation
 from bot.handlers.menus import set_person_menu
@@ -49,9 +49,9 @@ async def my_data(message: Message, turn: Turn) -> None:
     for membership in held.memberships:
         parts.append(
             T(
-                "Member of {place} as a {role}, since {since}",
+                "Member of {place} as {role}, since {since}",
                 place=Plain(" / ".join(membership.path)),
-                role=ROLE_NAMES.get(membership.role, Plain(membership.role)),
+                role=ROLE_AS.get(membership.role, Plain(membership.role)),
                 since=membership.since.date(),
             )
         )
@@ -123,7 +123,7 @@ async def finish_forget(record: Record, turn: Turn) -> Sequence[Effect]:
     turn.uow.after_commit(lambda: shared.background.spawn(privacy.scrub(database), "scrub"))
     if turn.state is not None:
         await turn.state.clear()
-    turn.person = None
+    turn.person = None  # still worded for who they were: the goodbye thanks a parent as one
     set_person_menu(turn, None)
     return (
         Reply(

@@ -1,5 +1,7 @@
 """/report and /progress: milestones I report, and how far I am."""
 
+# readers: parent student staff principal
+
 from __future__ import annotations
 
 from collections.abc import Sequence

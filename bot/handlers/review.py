@@ -1,5 +1,7 @@
 """/review: the principal's queue of evidence, oldest first, one card at a time."""
 
+# readers: principal superadmin
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -102,12 +104,13 @@ async def tell(turn: Turn, notice: Notice | None) -> None:
     the outbox sends it once the decision is committed (after quiet hours)."""
     if notice is None:
         return
-    render = turn.renderer(notice.language)
+    render = turn.renderer(notice.language, notice.reader)
     markup = None
     if notice.report_again is not None:
         again = AgainCallback(v=VERSION, m=notice.report_again).pack()
         markup = InlineKeyboardMarkup(
             inline_keyboard=[
+                # readers: parent student staff
                 [InlineKeyboardButton(text=render(T("🔁 Report again")), callback_data=again)]
             ]
         )

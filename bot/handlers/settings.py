@@ -1,5 +1,7 @@
 """/settings: language, quiet hours and non-urgent announcements, for everyone who joined."""
 
+# readers: parent student staff principal dept_admin superadmin
+
 from __future__ import annotations
 
 from collections.abc import Sequence

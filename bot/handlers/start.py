@@ -35,7 +35,8 @@ INVITE_PROBLEMS = {
     ),
 }
 NO_CODE = T(
-    "Hello! This bot helps schools run the “Digital literacy for all” campaign.\n\n"
+    "Hello! This bot helps schools run the “Bình dân học vụ số (Digital literacy for all)” "
+    "campaign.\n\n"
     "To join, please open the invite link your class teacher or school sent you "
     "(it looks like t.me/…?start=…). /language switches between Tiếng Việt and English."
 )
@@ -64,7 +65,7 @@ async def join(
     # A new membership, or a member made the unit's head by its head invite.
     if joined.new_membership or person != request.known:
         turn.uow.after_commit(lambda: shared.directory.put(person))
-        turn.person = person
+        turn.became(person)  # the welcome and the menu are worded for their new role
         set_person_menu(turn, person)
     return Reply(welcome(person.name, joined))
 

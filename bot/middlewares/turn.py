@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.i18n import Catalogues, Renderer
 from bot.services.people import PersonView
 from bot.settings import LANGUAGES
+from bot.text import READER_OF_ROLE, reader_of
 from bot.turn import Shared, Turn
 from storage import people
 
@@ -44,13 +45,15 @@ class TurnMiddleware(BaseMiddleware):
             person = await self._reachable_again(uow, person)
         state = data.get("state")
         language = await self._language(person, state, user.language_code)
+        superadmin = user.id in self.superadmins
+        reader = await self._reader(person, state, superadmin)
         turn = Turn(
             shared=self.shared,
             uow=uow,
             replies=data["replies"],
-            render=Renderer(self.shared.catalogues, language, self.clock.zone),
+            render=Renderer(self.shared.catalogues, language, self.clock.zone, reader),
             person=person,
-            superadmin=user.id in self.superadmins,
+            superadmin=superadmin,
             user_id=user.id,
             chat_id=context.chat_id if context and context.chat_id else user.id,
             now=self.clock.now(),
@@ -67,6 +70,17 @@ class TurnMiddleware(BaseMiddleware):
         directory = self.shared.directory
         uow.after_commit(lambda: directory.invalidate(person.tg_user_id))
         return replace(person, status="active")
+
+    async def _reader(self, person: Any, state: Any, superadmin: bool) -> str | None:
+        """Whose words replies use: the person's roles; before joining, the role of the
+        invite being accepted (onboarding keeps it), else none (neutral wording)."""
+        if person is not None:
+            return reader_of(person.roles, superadmin)
+        if state is not None and not superadmin:
+            invited = (await state.get_data()).get("role")
+            if isinstance(invited, str) and invited in READER_OF_ROLE:
+                return READER_OF_ROLE[invited]
+        return reader_of((), superadmin)
 
     async def _language(self, person: Any, state: Any, hint: str | None) -> str:
         """The person's own; the one picked during onboarding; Telegram's hint."""

@@ -117,11 +117,12 @@ async def parts(uow: UnitOfWork, scope: OrgUnit, limit: int = 60) -> list[OrgUni
 
 
 def frame_role(roles: frozenset[str]) -> str:
-    """Whose words the frame uses for someone with these roles (one form per message)."""
+    """Whose words the frame uses for someone with these roles (one form per message): an
+    address group of `bot.text.READERS`, the same the rest of their messages use."""
     for role, frame in (
         ("principal", "staff"),
         ("staff", "staff"),
-        ("dept_admin", "dept"),
+        ("dept_admin", "officer"),
         ("parent", "parent"),
         ("student", "student"),
     ):

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from bot.campaign.pack import CampaignPack, Milestone
 from bot.services.notices import Notice
 from bot.services.people import MembershipView, PersonView
-from bot.text import Plain, T, Text
+from bot.text import READER_OF_ROLE, Plain, T, Text
 from storage import firings, nudges
 from storage.db import UnitOfWork
 from storage.nudges import Member
@@ -58,22 +58,16 @@ class Nudge:
         return len(self.notices)
 
 
-def reminder(role: str, class_name: str, teacher: str, title: str) -> Text:
-    """A nudge in the words for its reader: "Quý phụ huynh" for parents, "em" for students."""
-    params = {"class_name": Plain(class_name), "teacher": Plain(teacher), "title": Plain(title)}
-    if role == "parent":
-        return T(
-            "Dear parent of class {class_name}: the school has not yet received your report "
-            "on “{title}”. Once it is done, please report it with /report or the button "
-            "below. This reminder is from {teacher}, your child's teacher.",
-            **params,
-        )
-    return T(
-        "Hello! Class {class_name} is still waiting for your report on “{title}”. Once you "
-        "have done it, report it with /report or the button below. This reminder is from "
-        "your teacher, {teacher}.",
-        **params,
-    )
+# readers: parent student
+NUDGE = T(
+    "A reminder from {teacher}, class {class_name}: the school is still waiting for your report "
+    "on “{title}”. Once it is done, please report it with /report or the button below."
+)
+
+
+def reminder(class_name: str, teacher: str, title: str) -> Text:
+    """A nudge; rendered for its reader ("Quý phụ huynh" for parents, "em" for students)."""
+    return T(NUDGE.msgid, class_name=Plain(class_name), teacher=Plain(teacher), title=Plain(title))
 
 
 def key(org_id: int, milestone_id: str, day: date) -> str:
@@ -190,8 +184,9 @@ def _notice(
     return Notice(
         member.tg_user_id,
         member.language,
-        reminder(role, class_name, teacher, milestone.title.get(member.language)),
+        reminder(class_name, teacher, milestone.title.get(member.language)),
         report_again=milestone.id,
         person_id=member.person_id,
         quiet_hours=member.quiet_hours,
+        reader=READER_OF_ROLE[role],
     )

@@ -23,7 +23,7 @@ from bot.services import deadlines, schools
 from bot.services.campaigns import Area
 from bot.services.deadlines import DueReminder, at_local, wording_role
 from bot.services.reports import REPORTING_ROLES
-from bot.text import Joined, Plain, T, Text
+from bot.text import READER_OF_ROLE, Joined, Plain, T, Text
 from storage import deadlines as rows
 from storage import firings
 from storage.db import UnitOfWork
@@ -33,52 +33,34 @@ log = logging.getLogger("hocvuso.scheduler")
 
 ANNOUNCE_LATE_DAYS = 3  # an announcement more than this late is stale: skipped
 
-DUE_TODAY = {
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due today, {day}."),
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due today, {day}."),
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due today, {day}."),
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due today, {day}."),
-}
-DUE_TOMORROW = {
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due tomorrow, {day}."),
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due tomorrow, {day}."),
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due tomorrow, {day}."),
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due tomorrow, {day}."),
-}
-DUE_IN = {
-    "parent": T("⏰ Dear parent, a reminder: “{title}” is due on {day}, in {days} days."),
-    "student": T("⏰ Hello! A reminder for you: “{title}” is due on {day}, in {days} days."),
-    "staff": T("⏰ Dear colleague, a reminder: “{title}” is due on {day}, in {days} days."),
-    "dept_admin": T("⏰ A reminder for your office: “{title}” is due on {day}, in {days} days."),
-}
-REPORT_HINT = {
-    "parent": T("Once you have done it, please report it with /report so the school counts it."),
-    "student": T("Once you have done it, report it with /report so the school counts it."),
-    "staff": T("Once you have done it, please report it with /report so that it counts."),
-}
+# Worded for each reader (msgctxt variants: "Kính nhắc Quý phụ huynh", "Em nhớ nhé", ...);
+# the caller renders them for the recipient's address group.
+# readers: parent student staff officer
+DUE_TODAY = T("⏰ A reminder: “{title}” is due today, {day}.")
+# readers: parent student staff officer
+DUE_TOMORROW = T("⏰ A reminder: “{title}” is due tomorrow, {day}.")
+# readers: parent student staff officer
+DUE_IN = T("⏰ A reminder: “{title}” is due on {day}, in {days} days.")
+# readers: parent student staff
+REPORT_HINT = T("Once you have done it, please report it with /report so that it counts.")
 ANNOUNCEMENT = T("📢 Announcement from the school")
-
-
-def _wording(role: str) -> str:
-    return "staff" if role == "principal" else role
 
 
 def reminder_text(
     role: str, title: str, description: str | None, due: date, today: date, completes: bool
 ) -> Text:
-    key = _wording(role)
     days = (due - today).days
     if days <= 0:
-        line = DUE_TODAY[key]
+        line = DUE_TODAY
     elif days == 1:
-        line = DUE_TOMORROW[key]
+        line = DUE_TOMORROW
     else:
-        line = DUE_IN[key]
+        line = DUE_IN
     parts: list[Text] = [T(line.msgid, title=Plain(title), day=due, days=days)]
     if description:
         parts.append(Plain(description))
     if completes and role in REPORTING_ROLES:
-        parts.append(REPORT_HINT[key])
+        parts.append(REPORT_HINT)
     return Joined(tuple(parts))
 
 
@@ -213,7 +195,7 @@ async def _fire_reminder(
         text = reminder_text(
             role, item.title_in(language), description, item.due, today, item.completes is not None
         )
-        return ctx.renderer(language)(text)
+        return ctx.renderer(language, READER_OF_ROLE.get(role))(text)
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
         if item.source == "school" and await rows.get(uow.session, int(item.item)) is None:
@@ -302,7 +284,7 @@ async def _announce(
 
     def compose(language: str, role: str) -> str:
         body = Plain(announcement.text_for(role).get(language))
-        return ctx.renderer(language)(Joined((ANNOUNCEMENT, body)))
+        return ctx.renderer(language, READER_OF_ROLE.get(role))(Joined((ANNOUNCEMENT, body)))
 
     async def find(uow: UnitOfWork) -> list[Recipient]:
         skip = (

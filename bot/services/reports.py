@@ -248,6 +248,7 @@ class Decision:
     reporter_language: str = "vi"
     reporter_id: int | None = None
     reporter_quiet_hours: str | None = None
+    reporter_roles: frozenset[str] = frozenset()
 
 
 async def decide(
@@ -277,6 +278,11 @@ async def decide(
     await uow.session.refresh(report)
     author_id = report.person_id or report.reported_by
     author = await people.by_id(uow.session, author_id) if author_id else None
+    roles = (
+        frozenset(m.role for m, _ in await people.memberships(uow.session, author.id))
+        if author
+        else frozenset()
+    )
     return Decision(
         "decided",
         view(report),
@@ -284,6 +290,7 @@ async def decide(
         author.language if author else "vi",
         author.id if author else None,
         author.quiet_hours if author else None,
+        roles,
     )
 
 

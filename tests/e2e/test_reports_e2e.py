@@ -134,9 +134,9 @@ async def test_report_rejected_reported_again_and_approved(school: School) -> No
 
     # The parent reports the course, with a screenshot.
     listing = await bot.say(parent, "/report")
-    assert "Quý vị muốn báo cáo nội dung nào?" in text_of(listing), text_of(listing)
+    assert "Quý phụ huynh muốn báo cáo tiêu chí nào?" in text_of(listing), text_of(listing)
     ask = await bot.tap(parent, listing, COURSE)
-    assert "Mời Quý vị gửi ảnh minh chứng" in text_of(ask), text_of(ask)
+    assert "Mời Quý phụ huynh gửi ảnh minh chứng" in text_of(ask), text_of(ask)
     hint = await bot.expect(lambda: api.send_sticker(parent), parent.id, fresh)
     assert "dưới dạng ảnh hoặc tệp" in text_of(hint), text_of(hint)
     first = await send_course_evidence(school, "Chứng nhận hoàn thành")
@@ -163,7 +163,7 @@ async def test_report_rejected_reported_again_and_approved(school: School) -> No
     assert f"chưa được chấp nhận: {REASON}" in text_of(rejected), text_of(rejected)
 
     # "Báo cáo lại" opens the evidence step of the same milestone; a clearer photo this time.
-    again = await bot.tap(parent, notice, "Báo cáo lại", sent_text("Mời Quý vị gửi ảnh"))
+    again = await bot.tap(parent, notice, "Báo cáo lại", sent_text("Mời Quý phụ huynh gửi ảnh"))
     assert COURSE_TITLE in text_of(again), text_of(again)
     second = await send_course_evidence(school, "Ảnh rõ hơn")
 
@@ -236,7 +236,7 @@ async def test_an_old_card_cannot_approve_newer_evidence(school: School) -> None
         lambda: api.send_text(principal, REASON), mai.id, sent_text("chưa được chấp nhận")
     )
     await bot.settle()
-    await bot.tap(mai, notice, "Báo cáo lại", sent_text("Mời Quý vị gửi ảnh"))
+    await bot.tap(mai, notice, "Báo cáo lại", sent_text("Mời Quý phụ huynh gửi ảnh"))
     await send_course_evidence(school, "Ảnh mới", mai)
 
     current = api.view((principal.id, old_card["message_id"]))

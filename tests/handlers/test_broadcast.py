@@ -112,7 +112,7 @@ async def test_principal_broadcasts_to_parents_with_acknowledgement(harness: Har
 
     ack = h.button(p["lan"], "Đã đọc")
     await h.press(p["lan"], ack)
-    assert "Việc đọc thông báo đã được ghi nhận" in h.alerts()[-1]
+    assert "Cảm ơn Quý phụ huynh đã đọc thông báo" in h.alerts()[-1]  # worded for a parent
     edits = [m for m in h.session.of(EditMessageReplyMarkup) if m.chat_id == p["lan"].id]
     assert edits and edits[-1].reply_markup.inline_keyboard[0][0].text == "✅ Đã đọc"
     await h.press(p["lan"], ack)

@@ -18,8 +18,10 @@ from tests.support.harness import Harness, Person
 SUPERADMIN = Person(1, "Quản trị")  # the harness's HOCVUSO_SUPERADMINS=1
 
 
-def vi(h: Harness) -> Renderer:
-    return Renderer(h.app.catalogues, "vi", h.app.settings.zone)
+def vi(h: Harness, reader: str | None) -> Renderer:
+    """Vietnamese as `reader` (an address group) reads it: a principal "staff", a
+    superadmin "officer"."""
+    return Renderer(h.app.catalogues, "vi", h.app.settings.zone, reader)
 
 
 async def pending_report(h: Harness) -> tuple[Person, tuple[int, int]]:
@@ -47,7 +49,7 @@ async def test_only_the_known_review_actions_act(
 ) -> None:
     principal, (report_id, revision) = await pending_report(harness)
     await harness.press(principal, f"rv:1:{report_id}:{revision}:{action}")
-    assert harness.alerts()[-1] == vi(harness)(STALE)
+    assert harness.alerts()[-1] == vi(harness, "staff")(STALE)
     assert await status_of(harness, report_id) == "pending"
     assert "failed" not in caplog.text
 
@@ -60,7 +62,7 @@ async def test_ids_in_callback_data_are_range_checked(
     with caplog.at_level(logging.ERROR):
         await harness.press(principal, f"rv:1:{report_id}:1:ok")
         await harness.press(principal, f"rv:1:{real_id}:{report_id}:ok")
-    assert harness.alerts()[-2:] == [vi(harness)(STALE)] * 2
+    assert harness.alerts()[-2:] == [vi(harness, "staff")(STALE)] * 2
     assert await status_of(harness, real_id) == "pending"
     assert not caplog.records, [r.getMessage() for r in caplog.records]
 
@@ -74,12 +76,12 @@ async def test_a_superadmin_who_has_not_joined_gets_what_a_superadmin_can_do(
         for command in ("/report", "/progress", "/class"):
             await harness.say(SUPERADMIN, command)
             name = command[1:]
-            assert harness.last_text(SUPERADMIN) == vi(harness)(
+            assert harness.last_text(SUPERADMIN) == vi(harness, "officer")(
                 type(NOT_FOR_YOU)(NOT_FOR_YOU.msgid, command=name)
             )
             assert command + " —" not in help_text
         await harness.press(SUPERADMIN, "ra:1:vneid_level2")  # a "report again" button
-        assert harness.alerts()[-1] == vi(harness)(STALE)
+        assert harness.alerts()[-1] == vi(harness, "officer")(STALE)
         await harness.say(SUPERADMIN, "/review")
         assert "không còn minh chứng" in harness.last_text(SUPERADMIN)
         await harness.say(SUPERADMIN, "/invite")

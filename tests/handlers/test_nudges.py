@@ -101,9 +101,9 @@ async def test_a_teacher_nudges_those_who_have_not_reported_once_a_day(harness: 
     # A second press, or a second try from the list, the same day: a clear answer, no sends.
     await h.press(teacher, go)
     again = h.last_text(teacher)
-    assert "đã được nhắc về nội dung" in again and "lúc 15:00" in again and "ngày mai" in again
+    assert "đã được nhắc về tiêu chí" in again and "lúc 15:00" in again and "ngày mai" in again
     await h.press(teacher, nudge(class_id, "ask"))
-    assert "đã được nhắc về nội dung" in h.last_text(teacher)
+    assert "đã được nhắc về tiêu chí" in h.last_text(teacher)
     await h.say(teacher, "/class")
     await h.press(teacher, h.button(teacher, "Nhắc những người chưa báo cáo"))
     assert "(đã nhắc hôm nay lúc 15:00)" in h.last_text(teacher)

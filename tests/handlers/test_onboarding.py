@@ -201,7 +201,7 @@ async def test_bad_codes_get_kind_answers_and_no_membership(harness: Harness) ->
     await harness.say(who, f"/start {once}")
     assert "đủ số lần" in harness.last_text(who)
     await harness.say(who, "/start")
-    assert "đường link mời" in harness.last_text(who)
+    assert "đường liên kết mời" in harness.last_text(who)
 
 
 async def test_wrong_content_and_names_are_answered(harness: Harness) -> None:
@@ -261,9 +261,9 @@ async def test_commands_above_role_and_unknown(harness: Harness) -> None:
     assert "/frobnicate" in harness.last_text(parent)
     stranger = Person(510, "Lạ")
     await harness.say(stranger, "/invite")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)
     await harness.say(stranger, "xin chào")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)
 
 
 async def test_the_teacher_and_the_principal_see_whose_parent_it_is(harness: Harness) -> None:
@@ -328,3 +328,38 @@ async def test_a_principal_sees_only_the_children_in_their_own_school(harness: H
     assert isinstance(card, SendPhoto)
     assert "Đặng Thị Hồng – mẹ em Nguyệt" in (card.caption or ""), card.caption
     assert "Nhật" not in (card.caption or "")
+
+
+async def test_each_person_is_addressed_as_the_role_they_join_as(harness: Harness) -> None:
+    """The invite's role words onboarding; after joining, the person's role words /help. A
+    principal's place is the school itself: named once."""
+    school_id = await harness.org(*SCHOOL)
+    class_id = await harness.org(*SCHOOL, ("class", "10A5"))
+    cases = [
+        (Person(531, "Lan"), class_id, "parent", "Quý phụ huynh"),
+        (Person(532, "An"), class_id, "student", "Em"),
+        (Person(533, "Hoa"), school_id, "principal", "Thầy/Cô"),
+    ]
+    for who, unit, role, form in cases:
+        await harness.say(who, f"/start {await harness.invite(unit, role)}")
+        await harness.press(who, harness.button(who, "Tiếng Việt"))
+        consent = harness.last_text(who)
+        assert f"{form} được mời tham gia" in consent, consent
+        await harness.press(who, harness.button(who, "đồng ý"))
+        await harness.press(who, harness.buttons(who)[0][1])
+        if role == "parent":  # whose parent: the child's name, then the relation
+            await harness.say(who, "Minh")
+            await harness.press(who, harness.button(who, "Mẹ"))
+        await harness.say(who, "/help")
+        shown = harness.last_text(who)
+        assert f"{form} có thể:" in shown, shown
+        for text in (consent, shown):
+            assert "Quý vị" not in text and "các cháu" not in text, text
+    assert "• THPT Lý Thái Tổ — cán bộ quản lý nhà trường" in shown, shown
+    assert "THPT Lý Thái Tổ (THPT Lý Thái Tổ)" not in shown
+
+    stranger = Person(534, "Lạ")
+    await harness.say(stranger, "/help")
+    neutral = harness.last_text(stranger)
+    assert "Tài khoản này chưa tham gia trường nào" in neutral, neutral
+    assert not any(f in neutral for f in ("Quý vị", "Quý phụ huynh", "Thầy/Cô", "Em ")), neutral

@@ -37,7 +37,7 @@ async def test_report_reject_report_again_approve(harness: Harness) -> None:
 
     await harness.say(parent, "/report")
     listing = harness.last_text(parent)
-    assert "Quý vị muốn báo cáo nội dung nào?" in listing and "2. Giao tiếp" in listing
+    assert "Quý phụ huynh muốn báo cáo tiêu chí nào?" in listing and "2. Giao tiếp" in listing
     # Safety milestones are earned by passing their quizzes, never ticked here.
     assert "4. An toàn" not in listing and "lừa đảo" not in listing
     await harness.press(parent, harness.button(parent, "Bình dân học vụ số"))
@@ -145,7 +145,7 @@ async def test_bad_evidence_is_refused_and_nothing_is_stored(harness: Harness) -
     await harness.press(parent, "f:1:report:milestone:staff_digital_signature")
     assert "tin nhắn trước" in harness.session.texts(parent.id)[-2]
     await harness.press(parent, "ra:1:staff_digital_signature")  # forged 'report again'
-    assert "Quý vị muốn báo cáo nội dung nào?" in harness.last_text(parent)
+    assert "Quý phụ huynh muốn báo cáo tiêu chí nào?" in harness.last_text(parent)
     await harness.say(parent, "/progress")
     assert "0/7" in harness.last_text(parent)
 
@@ -158,7 +158,7 @@ async def test_roles_gate_the_new_commands(harness: Harness) -> None:
         await harness.say(parent, command)
         assert "không dành cho vai trò" in harness.last_text(parent)
     await harness.say(stranger, "/report")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)
 
 
 async def test_an_old_card_cannot_decide_newer_evidence(harness: Harness) -> None:

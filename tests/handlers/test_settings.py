@@ -116,7 +116,7 @@ async def test_language_from_settings_is_the_language_command(harness: Harness) 
 async def test_strangers_have_no_settings(harness: Harness) -> None:
     stranger = Person(704, "Lạ")
     await harness.say(stranger, "/settings")
-    assert "đường link mời" in harness.last_text(stranger)
+    assert "đường liên kết mời" in harness.last_text(stranger)
 
 
 async def test_own_quiet_hours_hold_a_notice_until_they_end(harness: Harness) -> None:

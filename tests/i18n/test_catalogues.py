@@ -75,3 +75,65 @@ def test_babel_formats() -> None:
     assert fmt_number(1234567.5, "vi") == "1.234.567,5"
     assert fmt_number(1234567.5, "en") == "1,234,567.5"
     assert fmt_percent(0.905, "vi") == "90,5%"
+
+
+# Reader variants (msgctxt): kept by the upkeep, and the readers the code declares -------
+
+
+def _tool():  # type: ignore[no-untyped-def]
+    from tests.i18n.test_address import tool
+
+    return tool()
+
+
+def test_update_keeps_reader_variants_while_the_code_says_the_message() -> None:
+    from babel.messages.catalog import Catalog
+
+    tool = _tool()
+    template = Catalog()
+    template.add("Please type your name.", auto_comments=["readers: parent student"])
+    catalog = Catalog(locale="vi")
+    catalog.add("Please type your name.", "Vui lòng gõ họ tên.")
+    catalog.add("Please type your name.", "Mời Quý phụ huynh gõ họ tên.", context="parent")
+    catalog.add("Gone from the code.", "Đã bỏ.")
+    catalog.add("Gone from the code.", "Em đã bỏ.", context="student")
+    tool.merge(catalog, template, "vi")
+    kept = {(m.id, m.context): m for m in catalog if m.id}
+    assert set(kept) == {("Please type your name.", None), ("Please type your name.", "parent")}
+    variant = kept[("Please type your name.", "parent")]
+    assert variant.string == "Mời Quý phụ huynh gõ họ tên."
+    assert variant.auto_comments == ["readers: parent student"]
+    english = Catalog(locale="en")
+    tool.merge(english, template, "en")
+    assert english.get("Please type your name.").string == "Please type your name."
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_catalogues_name_the_readers_the_code_declares(language: str) -> None:
+    """The `#. readers:` comments translators read are the code's (run scripts/i18n.py all)."""
+    tool = _tool()
+    code = tool.collect()
+    with (LOCALES_DIR / language / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    stale = [
+        m.id
+        for m in catalog
+        if m.id and tool.readers_of(catalog, m.id) != tool.readers_of(code, m.id)
+    ]
+    assert not stale, f"readers out of date (run scripts/i18n.py all): {stale[:5]}"
+
+
+def test_a_readers_comment_names_only_known_readers(tmp_path: Path) -> None:
+    tool = _tool()
+    module = tmp_path / "flow.py"
+    module.write_text(
+        '"""A flow."""\n\n# readers: principal dept_admin\nfrom bot.text import T\n\n'
+        'A = T("For the school.")\n# readers: parent\nB = T("For parents.")\n',
+        encoding="utf-8",
+    )
+    found = tool.collect(tmp_path)
+    assert tool.readers_of(found, "For the school.") == {"staff", "officer"}
+    assert tool.readers_of(found, "For parents.") == {"parent"}
+    module.write_text('# readers: teachers\nfrom bot.text import T\nA = T("x")\n', "utf-8")
+    with pytest.raises(SystemExit, match="unknown reader 'teachers'"):
+        tool.collect(tmp_path)

@@ -126,7 +126,7 @@ async def test_a_principal_cannot_add_or_cancel_for_another_school(sqlite_url) -
         ("student", "Em ", ("Quý phụ huynh", "Thầy/Cô", "Quý vị")),
         ("staff", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
         ("principal", "Thầy/Cô", ("Quý phụ huynh", "Em ", " em ")),
-        ("dept_admin", "Quý vị", ("Quý phụ huynh", "Thầy/Cô", "Em ", " em ")),
+        ("dept_admin", "đồng chí", ("Quý phụ huynh", "Thầy/Cô", "Quý vị", "Em ", " em ")),
     ],
 )
 @pytest.mark.parametrize("days", [0, 1, 3])
@@ -135,15 +135,17 @@ def test_reminders_are_worded_for_the_reader(
 ) -> None:
     from bot.i18n import Renderer, build_catalogues
     from bot.services.reminders import reminder_text
+    from bot.text import reader_of
 
-    render = Renderer(build_catalogues("vi"), "vi", ZONE)
+    reader = reader_of({role})  # as the reminder job renders it for this recipient
+    render = Renderer(build_catalogues("vi"), "vi", ZONE, reader)
     today = date(2027, 5, 22)
     text = render(reminder_text(role, "Nộp hồ sơ", None, today + timedelta(days=days), today, True))
     assert form in text, text
     assert not any(other in text for other in not_forms), text
     assert f"{22 + days}/5/2027" in text
     assert ("/report" in text) == (role != "dept_admin")
-    english = Renderer(build_catalogues("vi"), "en", ZONE)(
+    english = Renderer(build_catalogues("vi"), "en", ZONE, reader)(
         reminder_text(role, "Send dossiers", None, today + timedelta(days=days), today, True)
     )
     assert "Send dossiers" in english and "May 2027" in english

@@ -98,8 +98,10 @@ async def test_nudge_once_a_day_to_those_missing(db: Database) -> None:
     by_person = {n.person_id: n for n in done.notices}
     assert set(by_person) == {views[name].id for name in ("lan", "john", "minh")}
     assert by_person[views["john"].id].language == "en"
-    assert by_person[views["lan"].id].text.msgid.startswith("Dear parent of class {class_name}")
-    assert by_person[views["minh"].id].text.msgid.startswith("Hello! Class {class_name}")
+    # one message, worded for each reader by the catalogue: a parent and a student here
+    assert {by_person[views[name].id].reader for name in ("lan", "minh")} == {"parent", "student"}
+    assert by_person[views["lan"].id].reader == "parent"
+    assert by_person[views["minh"].id].reader == "student"
     assert by_person[views["lan"].id].text.params["teacher"].text == "teacher"
     assert {n.report_again for n in done.notices} == {"vneid_level2"}
 

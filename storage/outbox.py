@@ -198,9 +198,7 @@ async def pending(session: AsyncSession) -> tuple[datetime | None, int]:
     claimed, fail and be queued again between them and be seen in neither.
     """
     due = select(func.min(_outbox.c.not_before)).where(_outbox.c.status == "queued")
-    sending = (
-        select(func.count()).select_from(_outbox).where(_outbox.c.status == "sending")
-    )
+    sending = select(func.count()).select_from(_outbox).where(_outbox.c.status == "sending")
     result = await session.execute(
         select(due.scalar_subquery().label("due"), sending.scalar_subquery().label("sending"))
     )

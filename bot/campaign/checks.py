@@ -35,7 +35,14 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
         problems.append(
             (("period_end",), f"must be after period_start ({pack.period_start.isoformat()})")
         )
-    for name in ("milestones", "indicators", "quizzes", "deadlines", "announcements"):
+    for name in (
+        "milestones",
+        "indicators",
+        "quizzes",
+        "deadlines",
+        "announcements",
+        "school_figures",
+    ):
         problems += _unique_ids(name, getattr(pack, name))
 
     roles = {m.id: m.audience for m in pack.milestones}
@@ -59,6 +66,18 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
             ref(("indicators", i, "milestones", j), milestone_id, indicator.audience)
     for i, quiz in enumerate(pack.quizzes):
         ref(("quizzes", i, "awards"), quiz.awards, quiz.audience)
+    for i, figure in enumerate(pack.school_figures):
+        ref(("school_figures", i, "awards"), figure.awards, ["principal"])
+    if pack.self_assessment is not None:
+        ref(("self_assessment", "awards"), pack.self_assessment.awards, ["principal"])
+        deadline_id = pack.self_assessment.deadline
+        deadlines = {d.id: d for d in pack.deadlines}
+        if deadline_id is not None and deadline_id not in deadlines:
+            problems.append((("self_assessment", "deadline"), f"unknown deadline '{deadline_id}'"))
+        elif deadline_id is not None and "principal" not in deadlines[deadline_id].audience:
+            problems.append(
+                (("self_assessment", "deadline"), f"deadline '{deadline_id}' is not for principals")
+            )
     for i, deadline in enumerate(pack.deadlines):
         ref(("deadlines", i, "completes"), deadline.completes, deadline.audience)
         if deadline.date and not pack.period_start <= deadline.date <= pack.period_end:

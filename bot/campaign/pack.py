@@ -12,14 +12,14 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from bot.campaign.assessment import SchoolFigure, SelfAssessment
+from bot.campaign.base import LocalText, Source, _Model
 from bot.campaign.checks import PackInconsistent, cross_check
 from bot.campaign.fields import (
     Audience,
@@ -30,7 +30,6 @@ from bot.campaign.fields import (
     Percent,
     Roles,
     Slug,
-    Text,
     Yearly,
     fail,
     unique,
@@ -51,25 +50,6 @@ __all__ = [
     "Question",
     "Quiz",
 ]
-
-
-Source = Annotated[str, Field(min_length=1, max_length=300)] | None
-"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it"."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-class LocalText(_Model):
-    """A text in Vietnamese and English."""
-
-    vi: Text
-    en: Text
-
-    def get(self, lang: str) -> str:
-        """The text in `lang` ("vi" or "en"); Vietnamese for anything else."""
-        return self.en if lang == "en" else self.vi
 
 
 DOMAINS: dict[int, LocalText] = {
@@ -235,6 +215,8 @@ class CampaignPack(_Model):
     quizzes: list[Quiz] = []
     deadlines: list[Deadline] = []
     announcements: list[Announcement] = []
+    self_assessment: SelfAssessment | None = None
+    school_figures: list[SchoolFigure] = []
 
     @model_validator(mode="after")
     def _cross_check(self) -> CampaignPack:

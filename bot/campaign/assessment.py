@@ -21,6 +21,22 @@ from bot.campaign.base import LocalText, _Model
 from bot.campaign.fields import Percent, Slug, fail, unique
 
 
+def level_of(
+    scores: dict[str, float],
+    met: set[str],
+    mandatory: list[str],
+    level_2_from: float,
+    level_3_above: float,
+) -> int:
+    """1, 2 or 3: the weakest group's level, and 1 while a mandatory item is not met."""
+    if any(item not in met for item in mandatory):
+        return 1
+    weakest = min(scores.values())
+    if weakest > level_3_above:
+        return 3
+    return 2 if weakest >= level_2_from else 1
+
+
 class CriteriaGroup(_Model):
     id: Slug
     title: LocalText
@@ -62,12 +78,13 @@ class SelfAssessment(_Model):
 
     def level(self, scores: dict[str, float], met: set[str]) -> int:
         """The level for these group scores (0–100) and mandatory items met."""
-        if any(item.id not in met for item in self.mandatory):
-            return 1
-        weakest = min(scores[group.id] for group in self.groups)
-        if weakest > self.level_3_above:
-            return 3
-        return 2 if weakest >= self.level_2_from else 1
+        return level_of(
+            {group.id: scores[group.id] for group in self.groups},
+            met,
+            [item.id for item in self.mandatory],
+            self.level_2_from,
+            self.level_3_above,
+        )
 
 
 class SchoolFigure(_Model):

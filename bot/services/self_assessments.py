@@ -12,7 +12,6 @@ indicators and its deadline stops reminding; falling below withdraws it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -25,7 +24,6 @@ from storage import audit, org_units, reports, school_entries
 from storage.db import UnitOfWork
 
 SCHOOL_YEAR_STARTS = 8  # August: a school year is named by the year it starts in
-FIGURE_MAX = 10_000_000.0
 
 
 def school_year(day: date) -> int:
@@ -78,32 +76,6 @@ async def covered(uow: UnitOfWork, school_id: int) -> bool:
     if unit is None:
         return False
     return (unit.level or infer_level(unit.name)) in COVERED_BY_4725
-
-
-def score(text: str) -> float:
-    """A group score as typed ("72", "72,5", "72.5"); InputRejected unless 0–100."""
-    cleaned = text.strip().replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        raise InputRejected("not_a_number") from None
-    if not math.isfinite(value) or not 0 <= value <= 100:
-        raise InputRejected("score_range")
-    return round(value, 1)
-
-
-def fraction(text: str) -> tuple[float, float]:
-    """Whole counts as typed, "120/150" or "1.200 / 1.500" (either thousands separator);
-    InputRejected unless 0 ≤ value ≤ out of."""
-    parts = [part.strip().replace(".", "").replace(",", "") for part in text.split("/")]
-    if len(parts) != 2 or not all(part.isascii() and part.isdigit() for part in parts):
-        raise InputRejected("not_a_fraction")
-    value, out_of = float(parts[0]), float(parts[1])
-    if out_of <= 0 or out_of > FIGURE_MAX:
-        raise InputRejected("denominator_range")
-    if not 0 <= value <= out_of:
-        raise InputRejected("value_above_denominator")
-    return value, out_of
 
 
 async def enter_assessment(

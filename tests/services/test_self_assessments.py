@@ -13,7 +13,7 @@ from bot.campaign.loader import load_default_pack
 from bot.errors import InputRejected, NotAllowed
 from bot.services import campaigns, self_assessments
 from bot.services.people import PersonView, load_view
-from bot.services.self_assessments import fraction, school_year, score
+from bot.services.self_assessments import school_year
 from storage.db import Database
 from storage.models import AuditEntry, Membership, OrgUnit, Person, Report
 
@@ -155,30 +155,6 @@ def test_school_years_start_in_august() -> None:
     assert school_year(date(2026, 5, 31)) == 2025
     assert school_year(date(2026, 8, 1)) == 2026
     assert school_year(date(2026, 12, 2)) == 2026
-
-
-@pytest.mark.parametrize("typed", ["abc", "-1", "100.5", "nan", "inf", "", "1e400"])
-def test_scores_outside_0_to_100_or_not_numbers_are_refused(typed: str) -> None:
-    with pytest.raises(InputRejected):
-        score(typed)
-
-
-def test_scores_as_typed_in_vietnamese() -> None:
-    assert score("72,5") == 72.5 and score(" 100 ") == 100
-
-
-@pytest.mark.parametrize(
-    ("typed", "expected"),
-    [("120/150", (120, 150)), ("1.200 / 1.500", (1200, 1500)), ("0/3", (0, 3))],
-)
-def test_fractions(typed: str, expected: tuple) -> None:
-    assert fraction(typed) == expected
-
-
-@pytest.mark.parametrize("typed", ["151/150", "5/0", "a/b", "120", "1/2/3", "-1/5", "½/2"])
-def test_bad_fractions(typed: str) -> None:
-    with pytest.raises(InputRejected):
-        fraction(typed)
 
 
 async def test_entering_keeps_history_and_awards_on_target(db: Database, world: int) -> None:

@@ -490,3 +490,37 @@ class QuizAnswer(Base):
     sent_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+
+
+class SelfAssessmentEntry(Base):
+    """A school's QĐ 4725 self-assessment for one school year (2025 = 2025–2026)."""
+
+    __tablename__ = "self_assessments"
+    __table_args__ = (UniqueConstraint("org_id", "school_year", name="uq_self_assessments_year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    school_year: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[dict[str, Any]]  # criteria group id -> score 0..100
+    met: Mapped[dict[str, Any]]  # {"items": [mandatory item ids met]}
+    level: Mapped[int] = mapped_column(Integer)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime]
+
+
+class SchoolFigureEntry(Base):
+    """A school-level number out of its denominator for one school year (records digitised…)."""
+
+    __tablename__ = "school_figures"
+    __table_args__ = (
+        UniqueConstraint("org_id", "school_year", "key", name="uq_school_figures_year_key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    school_year: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(32))
+    value: Mapped[float] = mapped_column(Float)
+    out_of: Mapped[float] = mapped_column(Float)
+    entered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    entered_at: Mapped[datetime]

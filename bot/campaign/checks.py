@@ -35,7 +35,14 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
         problems.append(
             (("period_end",), f"must be after period_start ({pack.period_start.isoformat()})")
         )
-    for name in ("milestones", "indicators", "quizzes", "deadlines", "announcements"):
+    for name in (
+        "milestones",
+        "indicators",
+        "quizzes",
+        "deadlines",
+        "announcements",
+        "school_figures",
+    ):
         problems += _unique_ids(name, getattr(pack, name))
 
     roles = {m.id: m.audience for m in pack.milestones}
@@ -111,6 +118,22 @@ def cross_check(pack: CampaignPack) -> list[tuple[Loc, str]]:
         awarded = milestones.get(quiz.awards or "")
         if awarded is not None:
             problems += _hand_reportable(("quizzes", i, "awards"), quiz.audience, awarded)
+    for i, figure in enumerate(pack.school_figures):
+        same = levels.get(figure.awards) if figure.awards else None
+        ref(("school_figures", i, "awards"), figure.awards, ["principal"], same)
+    if pack.self_assessment is not None:
+        # It reaches the schools its milestone reaches (QĐ 4725: general and continuing).
+        awards = pack.self_assessment.awards
+        same = levels.get(awards) if awards else None
+        ref(("self_assessment", "awards"), awards, ["principal"], same)
+        deadline_id = pack.self_assessment.deadline
+        deadlines = {d.id: d for d in pack.deadlines}
+        if deadline_id is not None and deadline_id not in deadlines:
+            problems.append((("self_assessment", "deadline"), f"unknown deadline '{deadline_id}'"))
+        elif deadline_id is not None and "principal" not in deadlines[deadline_id].audience:
+            problems.append(
+                (("self_assessment", "deadline"), f"deadline '{deadline_id}' is not for principals")
+            )
     for i, deadline in enumerate(pack.deadlines):
         ref(("deadlines", i, "completes"), deadline.completes, deadline.audience, deadline.levels)
         if deadline.date and not pack.period_start <= deadline.date <= pack.period_end:

@@ -14,14 +14,14 @@ from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from bot.campaign.assessment import SchoolFigure, SelfAssessment
+from bot.campaign.base import LocalText, Source, _Model
 from bot.campaign.checks import PackInconsistent, cross_check
 from bot.campaign.fields import (
     COLLECTIVES,
@@ -37,7 +37,6 @@ from bot.campaign.fields import (
     Percent,
     Roles,
     Slug,
-    Text,
     Yearly,
     between,
     fail,
@@ -63,31 +62,11 @@ __all__ = [
 ]
 
 
-Source = Annotated[str, Field(min_length=1, max_length=300)]
-"""Where a target, date or threshold comes from: "seed 000, line 42", or "default, change it".
-Required on every indicator (its target), deadline (its date) and quiz (its pass mark)."""
-
-
 def reaches(levels: list[str] | None, level: str | None) -> bool:
     """Whether an item limited to school `levels` (None: every school) reaches a school of
     `level`. A school whose level is not known, and anything above schools (a province,
     a commune), sees every item: a reminder too many does less harm than one missing."""
     return levels is None or level is None or level in levels
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-class LocalText(_Model):
-    """A text in Vietnamese and English."""
-
-    vi: Text
-    en: Text
-
-    def get(self, lang: str) -> str:
-        """The text in `lang` ("vi" or "en"); Vietnamese for anything else."""
-        return self.en if lang == "en" else self.vi
 
 
 DOMAINS: dict[int, LocalText] = {
@@ -408,6 +387,8 @@ class CampaignPack(_Model):
     quizzes: list[Quiz] = []
     deadlines: list[Deadline] = []
     announcements: list[Announcement] = []
+    self_assessment: SelfAssessment | None = None
+    school_figures: list[SchoolFigure] = []
 
     @model_validator(mode="after")
     def _cross_check(self) -> CampaignPack:
@@ -451,6 +432,14 @@ class CampaignPack(_Model):
     def awarded(self) -> frozenset[str]:
         """Milestones a quiz awards: earned by passing it, never reported by hand."""
         return frozenset(q.awards for q in self.quizzes if q.awards is not None)
+
+    def entered(self) -> frozenset[str]:
+        """Milestones the school's own entries award (the QĐ 4725 self-assessment, school
+        figures): reached by the numbers the principal enters, never ticked in /report."""
+        found = {f.awards for f in self.school_figures if f.awards is not None}
+        if self.self_assessment is not None and self.self_assessment.awards is not None:
+            found.add(self.self_assessment.awards)
+        return frozenset(found)
 
     def milestones_for(self, role: str) -> list[Milestone]:
         """Milestones whose audience includes `role`."""

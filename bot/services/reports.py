@@ -75,8 +75,8 @@ def milestones_for(pack: CampaignPack, person: PersonView) -> list[Milestone]:
 
 def reportable(pack: CampaignPack, person: PersonView) -> list[Milestone]:
     """What this person may report in /report: their milestones but those a quiz awards,
-    which are earned only by passing the quiz."""
-    awarded = pack.awarded()
+    which are earned only by passing the quiz, and those the school's entered figures award."""
+    awarded = pack.awarded() | pack.entered()
     return [m for m in milestones_for(pack, person) if m.id not in awarded]
 
 

@@ -1,0 +1,222 @@
+"""Print each role's first day with the bot, in Vietnamese and in English, from real output.
+
+The README's "A short tour" is copied from this script's output. It drives the real dispatcher
+through the test harness (tests/support/harness.py): a fake Bot API session, a SQLite file in a
+temporary folder, a fixed clock; nothing reaches the internet.
+
+    .venv/bin/python scripts/tour.py            # both languages
+    .venv/bin/python scripts/tour.py en         # one
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageText,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+)
+from aiogram.types import InlineKeyboardMarkup
+
+from tests.support.harness import Harness, Person
+
+SCHOOL = [("province", "Bắc Ninh"), ("school", "THPT Lý Thái Tổ")]
+
+# What the transcript calls each speaker, and the words a person taps, per language.
+WORDS = {
+    "vi": {
+        "parent": "Phụ huynh",
+        "student": "Học sinh",
+        "staff": "Giáo viên chủ nhiệm",
+        "principal": "Hiệu trưởng",
+        "dept_admin": "Cán bộ Sở",
+        "bot": "Bot",
+        "card": "thẻ",
+        "photo": "ảnh",
+        "alert": "thông báo nhanh",
+        "tap": "bấm",
+        "language": "Tiếng Việt",
+        "agree": "đồng ý",
+        "mother": "Mẹ",
+        "course": "Bình dân học vụ số",
+        "send": "Gửi",
+        "approve": "Duyệt",
+        "evidence": "ảnh chụp giấy chứng nhận",
+    },
+    "en": {
+        "parent": "Parent",
+        "student": "Student",
+        "staff": "Homeroom teacher",
+        "principal": "Principal",
+        "dept_admin": "Department officer",
+        "bot": "Bot",
+        "card": "card",
+        "photo": "photo",
+        "alert": "pop-up",
+        "tap": "taps",
+        "language": "English",
+        "agree": "I agree",
+        "mother": "Mother",
+        "course": "Bình dân học vụ số",
+        "send": "Send",
+        "approve": "Approve",
+        "evidence": "a photo of the certificate",
+    },
+}
+
+
+class Tour:
+    """Runs one language's day and prints every exchange as the people in it saw it."""
+
+    def __init__(self, h: Harness, language: str) -> None:
+        self.h = h
+        self.language = language
+        self.words = WORDS[language]
+        self.roles: dict[int, str] = {}
+        self._seen = 0
+
+    def person(self, user_id: int, first_name: str, last_name: str, role: str) -> Person:
+        who = Person(user_id, first_name, language_code=self.language, last_name=last_name)
+        self.roles[who.id] = role
+        return who
+
+    def heading(self, title: str) -> None:
+        print(f"\n=== {title} ===")
+
+    async def act(self, who: Person, shown: str, action: object) -> None:
+        self._seen = len(self.h.session.requests)
+        print(self._line(self.words[self.roles[who.id]], shown))
+        await action  # type: ignore[misc]
+        self._show(who)
+
+    async def say(self, who: Person, text: str) -> None:
+        await self.act(who, text, self.h.say(who, text))
+
+    async def tap(self, who: Person, label_part: str) -> None:
+        label = self.h.button_label(who, label_part)
+        data = self.h.button(who, label_part)
+        await self.act(who, f"({self.words['tap']}) {label}", self.h.press(who, data))
+
+    async def tap_first(self, who: Person) -> None:
+        label, data = self.h.buttons(who)[0]
+        await self.act(who, f"({self.words['tap']}) {label}", self.h.press(who, data))
+
+    async def photo(self, who: Person) -> None:
+        await self.act(who, f"({self.words['evidence']})", self.h.photo(who))
+
+    def _show(self, who: Person) -> None:
+        for request in self.h.session.requests[self._seen :]:
+            chat = getattr(request, "chat_id", None)
+            if isinstance(request, AnswerCallbackQuery):
+                if request.text:
+                    print(self._line(f"{self.words['bot']} ({self.words['alert']})", request.text))
+                continue
+            if not isinstance(
+                request, SendMessage | SendPhoto | SendDocument | EditMessageText | EditMessageCaption
+            ):
+                continue
+            speaker = self.words["bot"]
+            if chat != who.id:
+                speaker += f" → {self.words[self.roles.get(int(chat or 0), 'parent')].lower()}"
+            if isinstance(request, EditMessageText | EditMessageCaption):
+                speaker += f" ({self.words['card']})"
+            elif isinstance(request, SendPhoto):
+                speaker += f" ({self.words['photo']})"
+            text = getattr(request, "text", None) or getattr(request, "caption", None) or ""
+            markup = request.reply_markup
+            if isinstance(markup, InlineKeyboardMarkup):
+                rows = [" ".join(f"[{b.text}]" for b in row) for row in markup.inline_keyboard]
+                text = "\n".join([text, *rows])
+            print(self._line(speaker, text))
+
+    @staticmethod
+    def _line(speaker: str, text: str) -> str:
+        lines = text.splitlines() or [""]
+        pad = " " * (len(speaker) + 3)
+        return "\n".join([f"{speaker}:  {lines[0]}", *(pad + line for line in lines[1:])])
+
+    async def join(self, who: Person, code: str, child: str | None = None) -> None:
+        await self.say(who, f"/start {code}")
+        await self.tap(who, self.words["language"])
+        await self.tap(who, self.words["agree"])
+        await self.tap_first(who)  # the name offered
+        if child is not None:
+            await self.say(who, child)
+            await self.tap(who, self.words["mother"])
+
+    async def report(self, who: Person, label_part: str | None) -> None:
+        await self.say(who, "/report")
+        if label_part is None:
+            await self.tap_first(who)
+        else:
+            await self.tap(who, label_part)
+        if any(self.words["send"] in label for label, _ in self.h.buttons(who)):
+            await self.tap(who, self.words["send"])  # no evidence asked: recorded at once
+            return
+        await self.photo(who)
+        await self.tap(who, self.words["send"])
+
+
+async def day(language: str, folder: Path) -> None:
+    h = await Harness.create(f"sqlite+aiosqlite:///{folder / f'tour-{language}.db'}")
+    try:
+        tour = Tour(h, language)
+        w = tour.words
+        province = await h.org(SCHOOL[0])
+        school = await h.org(*SCHOOL)
+        klass = await h.org(*SCHOOL, ("class", "10A1"))
+        lan = tour.person(701, "Lan", "Nguyễn Thị", "parent")
+        khoi = tour.person(702, "Khôi", "Vũ Minh", "student")
+        hoa = tour.person(703, "Hoa", "Trần Thị", "staff")
+        minh = tour.person(704, "Minh", "Lê Văn", "principal")
+        hung = tour.person(705, "Hùng", "Phạm Quốc", "dept_admin")
+
+        tour.heading(w["parent"])
+        await tour.join(lan, await h.invite(klass, "parent"), child="An, Bình")
+        await tour.say(lan, "/help")
+        await tour.report(lan, w["course"])
+        await tour.say(lan, "/progress")
+
+        tour.heading(w["student"])
+        await tour.join(khoi, await h.invite(klass, "student"))
+        await tour.say(khoi, "/help")
+        await tour.report(khoi, None)
+        await tour.say(khoi, "/progress")
+
+        tour.heading(w["staff"])
+        await tour.join(hoa, await h.invite(klass, "staff"))
+        await tour.say(hoa, "/help")
+        await tour.say(hoa, "/class")
+
+        tour.heading(w["principal"])
+        await tour.join(minh, await h.invite(school, "principal"))
+        await tour.say(minh, "/help")
+        await tour.say(minh, "/review")
+        await tour.tap(minh, w["approve"])
+        await tour.say(minh, "/class")
+
+        tour.heading(w["dept_admin"])
+        await tour.join(hung, await h.invite(province, "dept_admin"))
+        await tour.say(hung, "/help")
+    finally:
+        await h.close()
+
+
+async def main(languages: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        for language in languages:
+            print(f"\n##### {language} #####")
+            await day(language, Path(folder))
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1:] or ["vi", "en"]))

@@ -36,7 +36,7 @@ WORDS = {
     "vi": {
         "parent": "Phụ huynh",
         "student": "Học sinh",
-        "staff": "Giáo viên chủ nhiệm",
+        "staff": "Giáo viên",
         "principal": "Hiệu trưởng",
         "dept_admin": "Cán bộ Sở",
         "bot": "Bot",
@@ -50,6 +50,7 @@ WORDS = {
         "course": "Bình dân học vụ số",
         "send": "Gửi",
         "approve": "Duyệt",
+        "headcount": "Sĩ số",
         "evidence": "ảnh chụp giấy chứng nhận",
     },
     "en": {
@@ -69,6 +70,7 @@ WORDS = {
         "course": "Bình dân học vụ số",
         "send": "Send",
         "approve": "Approve",
+        "headcount": "Headcount",
         "evidence": "a photo of the certificate",
     },
 }
@@ -121,7 +123,8 @@ class Tour:
                     print(self._line(f"{self.words['bot']} ({self.words['alert']})", request.text))
                 continue
             if not isinstance(
-                request, SendMessage | SendPhoto | SendDocument | EditMessageText | EditMessageCaption
+                request,
+                SendMessage | SendPhoto | SendDocument | EditMessageText | EditMessageCaption,
             ):
                 continue
             speaker = self.words["bot"]
@@ -195,6 +198,14 @@ async def day(language: str, folder: Path) -> None:
         tour.heading(w["staff"])
         await tour.join(hoa, await h.invite(klass, "staff"))
         await tour.say(hoa, "/help")
+        await tour.say(hoa, "/invite")
+        while h.buttons(hoa):  # which class or unit, then for whom: the first (parents)
+            await tour.tap_first(hoa)
+        await tour.say(hoa, "/class")
+        await tour.tap(hoa, w["headcount"])
+        if h.buttons(hoa):  # which class
+            await tour.tap(hoa, "10A1")
+        await tour.say(hoa, "40")
         await tour.say(hoa, "/class")
 
         tour.heading(w["principal"])

@@ -51,6 +51,7 @@ WORDS = {
         "send": "Gửi",
         "approve": "Duyệt",
         "headcount": "Sĩ số",
+        "leader": "cán bộ quản lý",
         "evidence": "ảnh chụp giấy chứng nhận",
     },
     "en": {
@@ -71,6 +72,7 @@ WORDS = {
         "send": "Send",
         "approve": "Approve",
         "headcount": "Headcount",
+        "leader": "school leader",
         "evidence": "a photo of the certificate",
     },
 }
@@ -218,6 +220,9 @@ async def day(language: str, folder: Path) -> None:
         tour.heading(w["dept_admin"])
         await tour.join(hung, await h.invite(province, "dept_admin"))
         await tour.say(hung, "/help")
+        await tour.say(hung, "/invite")
+        await tour.tap(hung, "THPT Lý Thái Tổ")
+        await tour.tap(hung, w["leader"])  # the school's principal
     finally:
         await h.close()
 

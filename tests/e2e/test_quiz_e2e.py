@@ -14,7 +14,9 @@ import time
 import pytest
 import yaml
 
+from bot.campaign.loader import load_default_pack
 from tests.e2e.support import SCHOOL, Deployment, deployment, fresh, sent_text, text_of
+from tests.e2e.test_reports_e2e import onboard as onboard_as_in_reports
 from tests.support.botapi import FakeUser
 from tests.support.botapi_state import JSON
 
@@ -22,6 +24,8 @@ CLASS = f"{SCHOOL}/10A1"
 QUIZ = "Nhận biết lừa đảo trực tuyến"
 MILESTONE = "Biết nhận biết lừa đảo trực tuyến"
 COOL_DOWN_HOURS = 0.003
+_FRAUD = load_default_pack().quiz("fraud_awareness")
+QUESTIONS, PASS = len(_FRAUD.questions), _FRAUD.passing
 
 
 def is_poll(message: JSON) -> bool:
@@ -29,11 +33,7 @@ def is_poll(message: JSON) -> bool:
 
 
 async def onboard(bot: Deployment, who: FakeUser, code: str) -> None:
-    name = f"{who.first_name} {who.last_name}"
-    question = await bot.say(who, f"/start {code}")
-    consent = await bot.tap(who, question, "Tiếng Việt")
-    name_question = await bot.tap(who, consent, "đồng ý")
-    await bot.tap(who, name_question, name, sent_text(f"Chào mừng {name}"))
+    await onboard_as_in_reports(bot, who, code)  # a parent also names the child
 
 
 async def take(bot: Deployment, parent: FakeUser, rights: int) -> str:
@@ -41,7 +41,7 @@ async def take(bot: Deployment, parent: FakeUser, rights: int) -> str:
     rest wrongly; the result's text."""
     menu = await bot.say(parent, "/quiz", sent_text("Chọn bài trắc nghiệm"))
     poll = (await bot.tap(parent, menu, QUIZ, is_poll))["poll"]
-    total = 11
+    total = QUESTIONS
     for number in range(total):
         assert poll["question"].startswith(f"Câu {number + 1}/{total}"), poll["question"]
         assert poll["type"] == "quiz" and poll["is_anonymous"] is False
@@ -77,24 +77,28 @@ async def test_fail_retake_after_cool_down_pass(tmp_path) -> None:  # type: igno
 
         failed = await take(bot, parent, rights=6)
         finished_at = time.monotonic()
-        assert "đúng 6/11 câu" in failed and "Chưa đạt: cần trả lời đúng 9 câu" in failed
+        assert f"đúng 6/{QUESTIONS} câu" in failed
+        assert f"Chưa đạt: cần trả lời đúng {PASS} câu" in failed
         assert "Các câu chưa đúng" in failed
         await bot.settle()
         menu = await bot.say(parent, "/quiz", sent_text("Chọn bài trắc nghiệm"))
-        assert "điểm cao nhất 6/11, chưa đạt" in text_of(menu)
+        assert f"điểm cao nhất 6/{QUESTIONS}, chưa đạt" in text_of(menu)
         refused = await bot.tap(parent, menu, QUIZ, sent_text("làm lại được từ ngày"))
         assert QUIZ in text_of(refused)
 
         await asyncio.sleep(max(0.0, COOL_DOWN_HOURS * 3600 - (time.monotonic() - finished_at)) + 1)
-        passed = await take(bot, parent, rights=11)
-        assert "đúng 11/11 câu" in passed and f"Tiêu chí “{MILESTONE}” đã được ghi nhận" in passed
+        passed = await take(bot, parent, rights=QUESTIONS)
+        assert (
+            f"đúng {QUESTIONS}/{QUESTIONS} câu" in passed
+            and f"Tiêu chí “{MILESTONE}” đã được ghi nhận" in passed
+        )
         await bot.settle()
         progress = await bot.say(parent, "/progress", sent_text("/report"))
         assert f"✅ {MILESTONE}" in text_of(progress)
         view = await bot.say(teacher, "/class", sent_text("10A1"))
         assert f"{MILESTONE}: 1/1" in text_of(view), text_of(view)
         menu = await bot.say(parent, "/quiz", sent_text("Chọn bài trắc nghiệm"))
-        assert "điểm cao nhất 11/11, đã đạt" in text_of(menu)
+        assert f"điểm cao nhất {QUESTIONS}/{QUESTIONS}, đã đạt" in text_of(menu)
         assert fresh(menu)
         asked = api.calls_to("getUpdates")[-1].get("allowed_updates") or []
         assert {"message", "callback_query", "poll_answer", "poll"} <= set(asked), asked

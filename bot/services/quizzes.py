@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 
 from bot.campaign.pack import CampaignPack, Quiz
 from bot.errors import NotAllowed
+from bot.services import reports as report_service
 from bot.services.people import PersonView
-from storage import people, quizzes, reports
+from storage import people, quizzes
 from storage.db import Database, UnitOfWork
-from storage.models import COUNTED, QuizAnswer, QuizAttempt
+from storage.models import QuizAnswer, QuizAttempt
 
 QUIZ_ROLES = ("parent", "student", "staff")
 RENDERINGS = ("poll", "text")
@@ -211,38 +212,12 @@ async def finish(
     awarded = (
         passed
         and quiz.awards is not None
-        and await award(
+        and await report_service.award(
             uow, campaign_id=campaign_id, person=person, milestone_id=quiz.awards, now=now
         )
     )
     await uow.session.flush()
     return Outcome(score, len(quiz.questions), quiz.passing, passed, awarded, missed)
-
-
-async def award(
-    uow: UnitOfWork, *, campaign_id: int, person: PersonView, milestone_id: str, now: datetime
-) -> bool:
-    """The milestone as an accepted report, unless it already counts; True if awarded now."""
-    existing = await reports.find(uow.session, campaign_id, person.id, milestone_id)
-    if existing is not None and existing.status in COUNTED:
-        return False
-    await reports.put(
-        uow.session,
-        existing,
-        person_id=person.id,
-        campaign_id=campaign_id,
-        milestone_key=milestone_id,
-        status="accepted",
-        evidence_kind=None,
-        evidence_file_id=None,
-        evidence_unique_id=None,
-        evidence_mime=None,
-        evidence_size=None,
-        evidence_name=None,
-        caption=None,
-        reported_at=now,
-    )
-    return True
 
 
 async def by_poll(uow: UnitOfWork, poll_id: str) -> tuple[QuizAnswer, QuizAttempt] | None:

@@ -150,6 +150,34 @@ async def submit(
     return view(report)
 
 
+async def award(
+    uow: UnitOfWork, *, campaign_id: int, person: PersonView, milestone_id: str, now: datetime
+) -> bool:
+    """The milestone as an accepted report, unless it already counts; True if awarded now.
+    For milestones earned otherwise than by reporting: a quiz passed, a school's entered
+    figures reaching their target."""
+    existing = await reports.find(uow.session, campaign_id, person.id, milestone_id)
+    if existing is not None and existing.status in COUNTED:
+        return False
+    await reports.put(
+        uow.session,
+        existing,
+        person_id=person.id,
+        campaign_id=campaign_id,
+        milestone_key=milestone_id,
+        status="accepted",
+        evidence_kind=None,
+        evidence_file_id=None,
+        evidence_unique_id=None,
+        evidence_mime=None,
+        evidence_size=None,
+        evidence_name=None,
+        caption=None,
+        reported_at=now,
+    )
+    return True
+
+
 async def withdraw(
     uow: UnitOfWork,
     *,

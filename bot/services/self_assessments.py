@@ -18,9 +18,10 @@ from datetime import date, datetime, tzinfo
 
 from bot.campaign.pack import CampaignPack
 from bot.errors import InputRejected, NotAllowed
+from bot.services import reports as report_service
 from bot.services.people import PersonView
 from bot.services.schools import COVERED_BY_4725, infer_level
-from storage import audit, org_units, reports, school_entries
+from storage import audit, org_units, school_entries
 from storage.db import UnitOfWork
 
 SCHOOL_YEAR_STARTS = 8  # August: a school year is named by the year it starts in
@@ -207,18 +208,11 @@ async def _award(
     uow: UnitOfWork, campaign_id: int, person: PersonView, milestone: str, on: bool, now: datetime
 ) -> None:
     """The principal's report of `milestone`: accepted while the target is met, else withdrawn."""
-    existing = await reports.find(uow.session, campaign_id, person.id, milestone)
     if on:
-        if existing is None or existing.status not in ("accepted", "approved"):
-            await reports.put(
-                uow.session,
-                existing,
-                person_id=person.id,
-                campaign_id=campaign_id,
-                milestone_key=milestone,
-                status="accepted",
-                reported_at=now,
-            )
-    elif existing is not None and existing.status != "withdrawn":
-        existing.status = "withdrawn"
-        existing.decided_at = now
+        await report_service.award(
+            uow, campaign_id=campaign_id, person=person, milestone_id=milestone, now=now
+        )
+    else:
+        await report_service.withdraw(
+            uow, campaign_id=campaign_id, person=person, milestone_id=milestone, now=now
+        )

@@ -15,6 +15,7 @@ Update middlewares, outermost first (aiogram's own first two):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -182,6 +183,7 @@ def build_app(
             log.warning("shutdown: updates still running after 15 s")
         await shared.background.drain()
         await stop_sending(shared)
+        await asyncio.to_thread(shared.workers.close)  # an export in progress finishes
 
     storage.before_close = let_updates_finish
     return App(settings, database, clock, storage, dispatcher, shared, flood)

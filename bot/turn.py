@@ -7,7 +7,7 @@ by `bot.middlewares.turn.TurnMiddleware` and reaches handlers by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +21,7 @@ from bot.services.campaigns import ActiveCampaign
 from bot.services.enrolment import PreviewCache
 from bot.services.people import Directory, PersonView
 from bot.text import reader_of
+from bot.workers import Workers
 from storage.db import UnitOfWork
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ class Shared:
     background: Background
     outbox: Outbox
     quiz_rendering: str = "poll"  # or "text": numbered answers (HOCVUSO_QUIZ_RENDERING)
+    # Charts and spreadsheets, in another process (started on first use).
+    workers: Workers = field(default_factory=Workers)
 
 
 @dataclass

@@ -17,14 +17,15 @@ from typing import Any
 
 from bot.campaign.pack import CampaignPack
 from bot.errors import InputRejected, NotAllowed
+from bot.services import scopes as scopes_of
 from bot.services.people import PersonView
 from storage import audit, org_units
 from storage import broadcasts as store
 from storage.broadcasts import Recipient
 from storage.db import UnitOfWork
-from storage.models import COUNTED, INTERMEDIATE_KINDS, ROLES, Broadcast, OrgUnit
+from storage.models import COUNTED, ROLES, Broadcast, OrgUnit
 
-SENDER_ROLES = ("principal", "dept_admin")
+SENDER_ROLES = scopes_of.ADMIN_ROLES
 AUDIENCES = ("everyone", "staff", "parents", "students", "orgs", "missing")
 AUDIENCE_ROLES: dict[str, tuple[str, ...]] = {
     "everyone": ROLES,
@@ -74,34 +75,13 @@ class Draft:
 
 def may_broadcast(person: PersonView | None, superadmin: bool, unit: OrgUnit) -> bool:
     """Superadmins anywhere; principals in their school; department admins in their subtree."""
-    if superadmin:
-        return True
-    if person is None:
-        return False
-    return any(
-        m.role in SENDER_ROLES and unit.path.startswith(m.org_path) for m in person.memberships
-    )
+    return scopes_of.administers(person, superadmin, unit)
 
 
 async def scopes(uow: UnitOfWork, person: PersonView | None, superadmin: bool) -> list[OrgUnit]:
     """The org units this person sends from: their school or department; for superadmins
     the top of the tree."""
-    found: dict[int, OrgUnit] = {}
-    if person is not None:
-        for m in person.memberships:
-            if m.role in SENDER_ROLES:
-                unit = await org_units.get(uow.reads, m.org_id)
-                if unit is not None:
-                    found[unit.id] = unit
-    if superadmin and not found:
-        for unit in await org_units.subtree(uow.reads, None, ("province",), 20):
-            found[unit.id] = unit
-        if not found:
-            for unit in await org_units.subtree(
-                uow.reads, None, (*INTERMEDIATE_KINDS, "school"), 20
-            ):
-                found[unit.id] = unit
-    return sorted(found.values(), key=lambda u: u.path)
+    return await scopes_of.roots(uow, person, superadmin)
 
 
 async def parts(uow: UnitOfWork, scope: OrgUnit, limit: int = 60) -> list[OrgUnit]:

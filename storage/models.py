@@ -524,3 +524,24 @@ class SchoolFigureEntry(Base):
     out_of: Mapped[float] = mapped_column(Float)
     entered_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     entered_at: Mapped[datetime]
+
+
+class Snapshot(Base):
+    """An indicator's figures at one org node (school and above) in one week, taken by the
+    scheduler once a week: the points of /stats's line over time. `week` is the Monday."""
+
+    __tablename__ = "snapshots"
+    __table_args__ = (
+        UniqueConstraint("org_id", "indicator", "week", name="uq_snapshots_org_indicator_week"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
+    indicator: Mapped[str] = mapped_column(String(64))
+    week: Mapped[date] = mapped_column(index=True)
+    population: Mapped[int] = mapped_column(Integer)  # joined (people) or units counted
+    achieved: Mapped[int] = mapped_column(Integer)
+    headcount: Mapped[int | None] = mapped_column(Integer)  # people with a headcount only
+    counted: Mapped[int | None] = mapped_column(Integer)  # achieved within the headcounts
+    taken_at: Mapped[datetime]

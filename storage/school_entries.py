@@ -21,6 +21,14 @@ async def assessment(
     return (await session.scalars(query)).first()
 
 
+async def assessed_schools(session: AsyncSession, school_year: int) -> frozenset[int]:
+    """The schools that entered a self-assessment for `school_year`."""
+    query = select(SelfAssessmentEntry.org_id).where(
+        SelfAssessmentEntry.school_year == school_year
+    )
+    return frozenset(await session.scalars(query))
+
+
 async def assessments(session: AsyncSession, org_id: int) -> list[SelfAssessmentEntry]:
     """Every year's self-assessment of one school, the latest first."""
     query = (

@@ -118,14 +118,10 @@ def merge(base: CampaignPack, overlay: PackOverlay) -> CampaignPack:
         fields[name] = merged
     if problems:
         raise PackInconsistent(problems)
-    data = {
-        "id": base.id,
-        "version": base.version,
-        "title": base.title,
-        "period_start": base.period_start,
-        "period_end": base.period_end,
-        **fields,
-    }
+    # Everything a province does not overlay (the period, the self-assessment, the school
+    # figures…) is the base's, as it is.
+    kept = {name: getattr(base, name) for name in type(base).model_fields if name not in fields}
+    data = {**kept, **fields}
     try:
         return CampaignPack.model_validate(data)
     except ValidationError as exc:

@@ -75,6 +75,9 @@ class DueReminder:
     description: dict[str, str] | None = None
     exclude: tuple[str, ...] = ()  # pack deadlines: subtrees with a province pack of their own
     levels: tuple[str, ...] | None = None  # pack deadlines: only schools of these levels
+    # The pack's QĐ 4725 deadline: a school that entered the year's self-assessment is
+    # done with it, whatever level it reached (`completes` names level 2's milestone).
+    assessment: bool = False
 
     def title_in(self, language: str) -> str:
         return self.title.get(language) or next(iter(self.title.values()))
@@ -94,6 +97,7 @@ def pack_reminders(
     province's reminders have keys of their own (`reminder:pack:<id>@<province>:…`)."""
     today = local_now.date()
     found: list[DueReminder] = []
+    assessed = pack.self_assessment.deadline if pack.self_assessment is not None else None
     for deadline in pack.deadlines:
         offsets = deadline.remind_days_before
         if not offsets:
@@ -118,6 +122,7 @@ def pack_reminders(
                     description=deadline.description.model_dump() if deadline.description else None,
                     exclude=exclude,
                     levels=tuple(deadline.levels) if deadline.levels else None,
+                    assessment=deadline.id == assessed,
                 )
             )
     return found

@@ -23,9 +23,10 @@ from bot.services import deadlines, schools
 from bot.services.campaigns import Area
 from bot.services.deadlines import DueReminder, at_local, wording_role
 from bot.services.reports import REPORTING_ROLES
+from bot.services.self_assessments import school_year
 from bot.text import READER_OF_ROLE, Joined, Plain, T, Text
 from storage import deadlines as rows
-from storage import firings
+from storage import firings, school_entries
 from storage.db import UnitOfWork
 from storage.deadlines import Recipient
 
@@ -43,11 +44,22 @@ DUE_TOMORROW = T("⏰ A reminder: “{title}” is due tomorrow, {day}.")
 DUE_IN = T("⏰ A reminder: “{title}” is due on {day}, in {days} days.")
 # readers: parent student staff
 REPORT_HINT = T("Once you have done it, please report it with /report so that it counts.")
+# readers: principal
+ASSESSMENT_HINT = T(
+    "Please enter the school's scores with /stats, button “QĐ 4725 self-assessment”: "
+    "the bot works out the level."
+)
 ANNOUNCEMENT = T("📢 Announcement from the school")
 
 
 def reminder_text(
-    role: str, title: str, description: str | None, due: date, today: date, completes: bool
+    role: str,
+    title: str,
+    description: str | None,
+    due: date,
+    today: date,
+    completes: bool,
+    assessment: bool = False,
 ) -> Text:
     days = (due - today).days
     if days <= 0:
@@ -59,7 +71,9 @@ def reminder_text(
     parts: list[Text] = [T(line.msgid, title=Plain(title), day=due, days=days)]
     if description:
         parts.append(Plain(description))
-    if completes and role in REPORTING_ROLES:
+    if assessment and role == "principal":
+        parts.append(ASSESSMENT_HINT)
+    elif completes and role in REPORTING_ROLES:
         parts.append(REPORT_HINT)
     return Joined(tuple(parts))
 
@@ -193,7 +207,13 @@ async def _fire_reminder(
     def compose(language: str, role: str) -> str:
         description = item.description.get(language) if item.description else None
         text = reminder_text(
-            role, item.title_in(language), description, item.due, today, item.completes is not None
+            role,
+            item.title_in(language),
+            description,
+            item.due,
+            today,
+            item.completes is not None,
+            item.assessment,
         )
         return ctx.renderer(language, READER_OF_ROLE.get(role))(text)
 
@@ -205,6 +225,8 @@ async def _fire_reminder(
             if item.levels
             else frozenset()
         )
+        if item.assessment:  # entered this school year: nothing left to remind of
+            skip |= await school_entries.assessed_schools(uow.session, school_year(item.due))
         people = await rows.audience(
             uow.session,
             item.audience,

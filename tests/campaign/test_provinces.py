@@ -62,8 +62,13 @@ def test_a_school_sees_only_its_own_provinces_calendar() -> None:
     assert {"15/06", "2030-06-15"} <= quang_ngai
     assert not quang_ngai & {"20/05", "30/05", "2026-08-30"}
     # Every province keeps the national items: the 4725 self-assessment, the reviews.
+    base = load_default_pack()
     for pack in merged.values():
         assert {"31/05", "2027-12-15", "2030-12-15"} <= calendar(pack)
+        # …and what no overlay section replaces: the 4725 scores and the school figures.
+        assert pack.self_assessment == base.self_assessment is not None
+        assert pack.school_figures == base.school_figures and pack.school_figures
+        assert (pack.period_start, pack.period_end) == (base.period_start, base.period_end)
 
 
 def test_bac_ninh_targets_are_its_plans_to_2026() -> None:

@@ -25,7 +25,7 @@ RESTARTS = {
     (date(2027, 5, 22), (23, 30)),
     (date(2027, 5, 24), (8, 0)),
 }
-PRINCIPALS = {"PA", "PB"}
+PRINCIPALS = {"PA", "PB", "PC"}
 STAFF = {"SA1", "SA2", "SB1"}
 # Who gets each announcement: parents, students and staff, reachable and not opted out
 # (P2 opted out, P3 is unreachable); SA2 is staff and a parent, and gets it once.
@@ -45,7 +45,8 @@ EXPECTED = {
     f"reminder:pack:council_review{KH}:2027-05-27:1": PRINCIPALS,
     f"reminder:pack:dossiers_to_department{KH}:2027-05-30:3": PRINCIPALS,
     f"reminder:pack:dossiers_to_department{KH}:2027-05-30:1": PRINCIPALS,
-    # PA reported the milestone that completes it: only PB is reminded.
+    # PA reported the milestone that completes it, PC entered the year's self-assessment
+    # (level 1, so not that milestone): only PB is reminded.
     f"reminder:pack:self_assessment_4725{KH}:2027-05-31:14": {"PB"},
     f"reminder:pack:self_assessment_4725{KH}:2027-05-31:7": {"PB"},
     f"reminder:pack:self_assessment_4725{KH}:2027-05-31:1": {"PB"},
@@ -128,7 +129,7 @@ async def test_a_year_fires_each_item_once_at_eight_to_those_concerned(sqlite_ur
     assert dossiers["SA2"].startswith("⏰ Dear colleague") and "25 May 2027" in dossiers["SA2"]
     assessment = texts(date(2027, 5, 30), "4725")
     assert set(assessment) == {"PB"}
-    assert "ngày mai" in assessment["PB"] and "/report" in assessment["PB"]
+    assert "ngày mai" in assessment["PB"] and "/stats" in assessment["PB"]
     tet = texts(date(2027, 1, 10), "")
     assert "Tết" in tet["P1"] and "Tết is coming" in tet["SA2"]
     assert time.monotonic() - started < 30

@@ -6,7 +6,8 @@ province (dept_admin D)
     ├── school A: principal PA (reported school_4725_level2, approved), staff SA1 (vi),
     │   SA2 (en, also parent in 10A1); class 10A1: parents P1 (vi), P2 (en, opted out of
     │   announcements), P3 (unreachable), student ST1
-    └── school B: principal PB (nothing reported), staff SB1; class 6A: parent P4
+    ├── school B: principal PB (nothing reported), staff SB1; class 6A: parent P4
+    └── school C: principal PC (entered 2026–2027's QĐ 4725 self-assessment: level 1)
 """
 
 from __future__ import annotations
@@ -23,12 +24,13 @@ from bot.settings import Settings
 from storage import campaigns as campaign_rows
 from storage import migrate, org_units
 from storage.db import Database
-from storage.models import Membership, OrgUnit, Person, Report
+from storage.models import Membership, OrgUnit, Person, Report, SelfAssessmentEntry
 
 PROVINCE = [("province", "Khánh Hòa")]
 DISTRICT = [*PROVINCE, ("district", "Từ Sơn")]
 SCHOOL_A = [*DISTRICT, ("school", "THPT A")]
 SCHOOL_B = [*DISTRICT, ("school", "THCS B")]
+SCHOOL_C = [*DISTRICT, ("school", "THCS C")]
 
 # name: (tg id, language, status, announcements, [(org chain, role)])
 PEOPLE: dict[str, tuple[int, str, str, bool, list[tuple[list[tuple[str, str]], str]]]] = {
@@ -49,6 +51,7 @@ PEOPLE: dict[str, tuple[int, str, str, bool, list[tuple[list[tuple[str, str]], s
     "PB": (108, "vi", "active", True, [(SCHOOL_B, "principal")]),
     "SB1": (109, "vi", "active", True, [(SCHOOL_B, "staff")]),
     "P4": (110, "vi", "active", True, [([*SCHOOL_B, ("class", "6A")], "parent")]),
+    "PC": (111, "vi", "active", True, [(SCHOOL_C, "principal")]),
 }
 
 
@@ -97,6 +100,17 @@ async def build_world(database: Database, now: datetime) -> World:
                 milestone_key="school_4725_level2",
                 status="approved",
                 reported_at=now,
+            )
+        )
+        session.add(
+            SelfAssessmentEntry(
+                org_id=orgs["THCS C"].id,
+                school_year=2026,
+                scores={"teaching": 40.0, "management": 45.0},
+                met=[],
+                level=1,
+                entered_by=ids["PC"],
+                entered_at=now,
             )
         )
     uow = database.unit_of_work()

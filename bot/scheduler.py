@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.delivery import broadcasts
 from bot.jobs import Job, JobContext
-from bot.services import reminders
+from bot.services import reminders, snapshots
 
 log = logging.getLogger("hocvuso.scheduler")
 
@@ -36,6 +36,7 @@ JOBS: tuple[Job, ...] = (
     broadcasts.fire_due,
     reminders.remind,
     reminders.announce,
+    snapshots.weekly,
 )
 """What each tick runs, in order."""
 

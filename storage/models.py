@@ -538,7 +538,7 @@ class Snapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
     org_id: Mapped[int] = mapped_column(ForeignKey("org_units.id", ondelete="CASCADE"))
-    indicator: Mapped[str] = mapped_column(String(64))
+    indicator: Mapped[str] = mapped_column(String(64))  # "" marks the node as taken
     week: Mapped[date] = mapped_column(index=True)
     population: Mapped[int] = mapped_column(Integer)  # joined (people) or units counted
     achieved: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,89 @@
+"""The weekly snapshots behind /stats's line: each node from school up once a week, at the
+week's first tick, whatever the ticks and restarts; the line reads them back."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.scheduler import JOBS
+from bot.services import snapshots
+from storage import campaigns as campaign_rows
+from storage.models import Report, Snapshot
+from tests.scheduler.world import build_world, make_app, scheduler_for
+
+ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+FIRST = date(2027, 3, 3)  # a Wednesday
+HOURS = ((0, 5), (8, 0), (23, 30))
+NODES = 5  # the province, the district, three schools
+
+
+async def test_each_node_once_a_week_through_restarts_and_the_line_reads_them(sqlite_url) -> None:
+    clock = FixedClock(datetime(2027, 3, 3, tzinfo=ZONE))
+    app = make_app(sqlite_url, clock)
+    world = await build_world(app.database, clock.now())
+    scheduler = scheduler_for(app, clock, JOBS)
+    taken: Counter[tuple[date, tuple[int, int]]] = Counter()
+    try:
+        for n in range(19):  # Wednesday 3/3 to Sunday 21/3: three weeks
+            day = FIRST + timedelta(days=n)
+            if day == date(2027, 3, 10):  # PB's school reaches level 2 in the second week
+                async with app.database.transaction() as session:
+                    campaign = await campaign_rows.active(session)
+                    assert campaign is not None
+                    session.add(
+                        Report(
+                            person_id=world.ids["PB"],
+                            campaign_id=campaign.id,
+                            milestone_key="school_4725_level2",
+                            status="approved",
+                            reported_at=clock.now(),
+                        )
+                    )
+            for hour, minute in HOURS:
+                if day == date(2027, 3, 15) and (hour, minute) == (8, 0):  # a restart
+                    await app.database.dispose()
+                    app = make_app(sqlite_url, clock)
+                    scheduler = scheduler_for(app, clock, JOBS)
+                clock.at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZONE)
+                result = await scheduler.tick()
+                assert result is not None and result["weekly"] >= 0
+                if result["weekly"]:
+                    taken[(day, (hour, minute))] += result["weekly"]
+                assert await scheduler.tick() == {**result, "weekly": 0}  # a second tick
+        assert taken == Counter(
+            {
+                (date(2027, 3, 3), (0, 5)): NODES,
+                (date(2027, 3, 8), (0, 5)): NODES,
+                (date(2027, 3, 15), (0, 5)): NODES,
+            }
+        )
+        async with app.database.transaction() as session:
+            rows = list(await session.scalars(select(Snapshot)))
+        per_week = Counter((row.org_id, row.indicator, row.week) for row in rows)
+        assert set(per_week.values()) == {1}
+        assert {row.week for row in rows} == {date(2027, 3, 1), date(2027, 3, 8), date(2027, 3, 15)}
+        assert sum(row.indicator == snapshots.TAKEN for row in rows) == 3 * NODES
+
+        province = world.orgs["Khánh Hòa"]
+        uow = app.database.unit_of_work()
+        try:
+            _, pack = await app.shared.campaign.for_org(uow, province.path)
+            line = await snapshots.series(
+                uow, pack, province.id, date(2027, 3, 20), ["self_assessment_level2"]
+            )
+        finally:
+            await uow.abort()
+        assert line.weeks[-3:] == (date(2027, 3, 1), date(2027, 3, 8), date(2027, 3, 15))
+        assert line.weeks[0] == snapshots.week_of(pack.period_start) or len(line.weeks) == 60
+        ((key, values),) = line.lines
+        # Three schools; A's report counted from the start; B's, made on Wednesday 10/3,
+        # from the snapshot of the week after (a week's point is how it stood on its Monday).
+        assert key == "self_assessment_level2" and values[-3:] == (1 / 3, 1 / 3, 2 / 3)
+        assert set(values[:-3]) == {None}  # before the bot ran: a gap, not a guess
+    finally:
+        await app.database.dispose()

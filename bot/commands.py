@@ -42,6 +42,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         T("Quiz results: questions often missed, class standings"),
     ),
     CommandSpec(
+        "stats",
+        frozenset({"principal", "dept_admin"}),
+        T("Indicators against the targets, with charts; the QĐ 4725 self-assessment"),
+    ),
+    CommandSpec(
         "class",
         frozenset({"staff", "principal"}),
         T("Progress of my class or unit; remind those who have not reported"),

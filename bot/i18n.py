@@ -83,6 +83,14 @@ def fmt_date(value: date, locale: str) -> str:
     return format_date(value, DATE_PATTERNS.get(locale, "medium"), locale=locale)
 
 
+DAY_MONTH_PATTERNS = {"vi": "d/M", "en": "d MMM"}
+
+
+def fmt_day_month(value: date, locale: str) -> str:
+    """A day without its year, for a chart's axis: 1/9, or 1 Sep."""
+    return format_date(value, DAY_MONTH_PATTERNS.get(locale, "d MMM"), locale=locale)
+
+
 def fmt_datetime(value: datetime, locale: str, zone: Any) -> str:
     pattern = DATETIME_PATTERNS.get(locale, "medium")
     return format_datetime(value, pattern, tzinfo=zone, locale=locale)

@@ -125,9 +125,14 @@ def level(data: Data) -> int:
 
 
 def _confirm_prompt(data: Data) -> Text:
-    lines = [f"• {group['title']}: {data['scores'][group['id']]:g}" for group in data["groups"]]
     met = set(data["met"])
-    lines += [f"{'☑' if item['id'] in met else '☐'} {item['title']}" for item in data["items"]]
+    lines: list[Text] = [
+        T("• {group}: {score}", group=Plain(group["title"]), score=data["scores"][group["id"]])
+        for group in data["groups"]
+    ]
+    lines += [
+        Plain(f"{'☑' if item['id'] in met else '☐'} {item['title']}") for item in data["items"]
+    ]
     reached = level(data)
     verdict = (
         T(
@@ -145,7 +150,7 @@ def _confirm_prompt(data: Data) -> Text:
     return Joined(
         (
             T("Self-assessment for the school year {year}:", year=Plain(data["year"])),
-            Plain("\n".join(lines)),
+            Joined(tuple(lines), sep="\n"),
             verdict,
             T("Save it? An earlier entry for this school year is replaced."),
         )

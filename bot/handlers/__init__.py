@@ -19,6 +19,7 @@ from bot.flows.onboarding import ONBOARDING
 from bot.flows.quiz import QUIZ, QUIZ_MENU
 from bot.flows.report import REPORT
 from bot.flows.review import REJECT
+from bot.flows.self_assessment import SCHOOL_FIGURE, SELF_ASSESSMENT
 from bot.flows.settings import SETTINGS
 from bot.handlers import (
     broadcast,
@@ -36,8 +37,10 @@ from bot.handlers import (
     quiz_stats,
     report,
     review,
+    school_entries,
     settings,
     start,
+    stats,
 )
 from bot.handlers.conversation import FlowRegistry
 
@@ -53,6 +56,7 @@ def get_routers() -> list[Router]:
         report,
         quiz,
         quiz_stats,
+        stats,
         review,
         class_view,
         invite,
@@ -79,6 +83,8 @@ def build_flows() -> FlowRegistry:
             (HEADCOUNT, headcount.finish_headcount),
             (QUIZ_MENU, quiz.finish_menu),
             (QUIZ, quiz.finish_quiz),
+            (SELF_ASSESSMENT, school_entries.finish_assessment),
+            (SCHOOL_FIGURE, school_entries.finish_figure),
         ),
         presenters={QUIZ.name: quiz_polls.present},
     )

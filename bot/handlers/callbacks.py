@@ -89,9 +89,22 @@ class BroadcastCallback(CallbackData, prefix="bc"):
 
 
 class HeadcountCallback(CallbackData, prefix="hc"):
-    """"Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
+    """ "Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
     class). The place is checked against the presser's memberships, so a button forged for
     another school's class opens nothing."""
 
     v: int
     o: DB_ID
+
+
+class StatsCallback(CallbackData, prefix="st"):
+    """/stats at org node `o`: show it (its tallies and indicator `i`'s chart on page `p`
+    of its parts), the chart alone, the weekly line, the quiz standings, or the school's
+    entries (sa: the QĐ 4725 self-assessment, fig: school figures). The node is checked
+    against what the presser administers, so a forged button shows nothing."""
+
+    v: int
+    o: DB_ID
+    a: Literal["show", "chart", "week", "quiz", "sa", "fig"]
+    i: Annotated[int, Field(ge=0, le=99)] = 0
+    p: Annotated[int, Field(ge=0, le=999)] = 0

@@ -59,6 +59,11 @@ def _png(figure: Figure) -> bytes:
 
 def bar_chart(chart: Bars) -> bytes:
     """Progress (solid) beside reach (light) for each label, with the target as a line."""
+    return _png(bar_figure(chart))
+
+
+def bar_figure(chart: Bars) -> Figure:
+    """The bar chart's figure, before it is drawn (tests count its bars)."""
     if not 0 < len(chart.labels) <= MAX_BARS:
         raise ValueError(f"a bar chart needs 1 to {MAX_BARS} groups, not {len(chart.labels)}")
     count = len(chart.labels)
@@ -75,7 +80,10 @@ def bar_chart(chart: Bars) -> bytes:
         color=PROGRESS_COLOUR,
         label=chart.progress_label,
     )
-    axes.bar([x + width / 2 for x in xs], reach, width, color=REACH_COLOUR, label=chart.reach_label)
+    if any(value is not None for value in chart.reach):  # none for schools, classes, units
+        axes.bar(
+            [x + width / 2 for x in xs], reach, width, color=REACH_COLOUR, label=chart.reach_label
+        )
     for x, value in zip(xs, chart.progress, strict=True):
         if value is None:
             axes.text(
@@ -109,7 +117,7 @@ def bar_chart(chart: Bars) -> bytes:
         frameon=False,
     )
     axes.grid(axis="y", alpha=0.3)
-    return _png(figure)
+    return figure
 
 
 def line_chart(chart: Lines) -> bytes:

@@ -140,8 +140,7 @@ async def series(
     first = max(week_of(pack.period_start), last - timedelta(weeks=MAX_WEEKS - 1))
     weeks = tuple(first + timedelta(weeks=n) for n in range((last - first).days // 7 + 1))
     found = {
-        (row.indicator, row.week): row
-        for row in await store.series(uow.reads, org_id, ids, first)
+        (row.indicator, row.week): row for row in await store.series(uow.reads, org_id, ids, first)
     }
     lines = tuple(
         (key, tuple(share(found[(key, w)]) if (key, w) in found else None for w in weeks))

@@ -400,7 +400,7 @@ def test_direct_construction_still_cross_checks() -> None:
             "audience": ["parent"],
             "domain": 4,
             "awards": "ghost",
-                "source": "test",
+            "source": "test",
             "questions": [
                 {
                     "text": _title(),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import struct
+from dataclasses import replace
 
 import pytest
 
-from bot.services.charts import MAX_BARS, Bars, Lines, bar_chart, line_chart
+from bot.services.charts import MAX_BARS, Bars, Lines, bar_chart, bar_figure, line_chart
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -53,3 +54,13 @@ def test_weekly_lines_with_gaps() -> None:
     assert size(line_chart(chart))[0] > 500
     with pytest.raises(ValueError, match="4 values for 5 weeks"):
         line_chart(Lines("x", weeks, [("a", [0.1] * 4)]))
+
+
+def test_a_bar_per_group_for_progress_and_reach_and_none_for_reach_when_there_is_none() -> None:
+    (axes,) = bar_figure(bars(6)).axes
+    assert len(axes.patches) == 12  # progress and reach for each of the six groups
+    assert axes.get_xticklabels()[0].get_text() == "Lớp 10A0 – Tổ Ngữ văn"
+    schools = replace(bars(4), reach=[None] * 4)  # schools, classes, units: no reach
+    (axes,) = bar_figure(schools).axes
+    assert len(axes.patches) == 4
+    assert {t.get_text() for t in axes.get_legend().get_texts()} == {"Hoàn thành", "Chỉ tiêu 90%"}

@@ -23,9 +23,7 @@ async def assessment(
 
 async def assessed_schools(session: AsyncSession, school_year: int) -> frozenset[int]:
     """The schools that entered a self-assessment for `school_year`."""
-    query = select(SelfAssessmentEntry.org_id).where(
-        SelfAssessmentEntry.school_year == school_year
-    )
+    query = select(SelfAssessmentEntry.org_id).where(SelfAssessmentEntry.school_year == school_year)
     return frozenset(await session.scalars(query))
 
 

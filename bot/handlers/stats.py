@@ -98,8 +98,10 @@ def _shown(node: OrgUnit, pack: CampaignPack) -> list[Indicator]:
     ]
 
 
-def _charted(node: OrgUnit, shown: list[Indicator]) -> list[Indicator]:
-    return [i for i in shown if stats.part_kinds(node, i)]
+def _charted(node: OrgUnit, shown: list[Indicator], below: list[OrgUnit]) -> list[Indicator]:
+    """The indicators with bars to draw: those counted at a kind of part the node has."""
+    kinds = {unit.kind for unit in below}
+    return [i for i in shown if kinds & set(stats.part_kinds(node, i))]
 
 
 async def _parent(turn: Turn, node: OrgUnit) -> OrgUnit | None:
@@ -111,6 +113,7 @@ async def _parent(turn: Turn, node: OrgUnit) -> OrgUnit | None:
 async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: bool) -> None:
     campaign_id, pack = await pack_of(turn.shared.campaign, turn.uow, node)
     shown = _shown(node, pack)
+    below = await stats.children(turn.uow, node)
     lang = turn.locale
     if with_text:
         tallies = [
@@ -126,11 +129,11 @@ async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: b
             )
         if node.kind == "school":
             parts.extend(await school_entries.summary(turn, node, pack))
-        if node.kind not in ("class", "unit") and not await stats.children(turn.uow, node):
+        if node.kind not in ("class", "unit") and not below:
             parts.append(NOTHING_HERE)
         turn.say(Joined(tuple(parts)))
-    charted = _charted(node, shown)
-    markup = await _markup(turn, node, pack, charted, index, page)
+    charted = _charted(node, shown, below)
+    markup = await _markup(turn, node, pack, charted, below, index, page)
     if not charted:
         if markup is not None:
             turn.say(T("What next?"), markup)
@@ -150,6 +153,7 @@ async def _markup(
     node: OrgUnit,
     pack: CampaignPack,
     charted: list[Indicator],
+    below: list[OrgUnit],
     index: int,
     page: int,
 ) -> InlineKeyboardMarkup | None:
@@ -163,7 +167,6 @@ async def _markup(
                 _button(render(T("Next indicator ▶")), node.id, "chart", (index + 1) % n),
             ]
         )
-    below = await stats.children(turn.uow, node)
     if charted:
         kinds = stats.part_kinds(node, charted[index % len(charted)])
         below = [unit for unit in below if unit.kind in kinds]

@@ -183,3 +183,16 @@ async def test_a_department_sees_its_schools_and_cannot_enter_for_them(harness: 
     assert any("Quay lại Từ Sơn" in label for label in labels)
     await h.press(officer, stats(ids["school"], "sa"))
     assert "Hiệu trưởng" in h.alerts()[-1]
+
+
+async def test_an_empty_school_says_so_and_draws_nothing(harness: Harness) -> None:
+    h = harness
+    school = await h.org(("province", "Bắc Ninh"), ("school", "THCS Tam Sơn"))
+    principal = Person(981, "Cô Lan")
+    await onboard(h, principal, await h.invite(school, "principal"))
+    await h.say(principal, "/stats")
+    view = next(t for t in h.session.texts(principal.id) if t.startswith("📊 THCS Tam Sơn"))
+    assert "chưa có lớp, tổ hay trường trực thuộc" in view
+    assert not photos(h, principal)
+    labels = [label for label, _ in h.buttons(principal)]
+    assert "📈 Theo tuần" in labels and not any(label.startswith("🔎") for label in labels)

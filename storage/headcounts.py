@@ -41,22 +41,26 @@ async def of_orgs(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, di
     return found
 
 
-async def of_places(
+async def places_with_counts(
     session: AsyncSession, path: str, place_kind: str
-) -> tuple[int, dict[int, dict[str, int]]]:
-    """(how many `place_kind` units sit at or below `path`, their headcounts by org id)."""
-    places = await session.scalar(
-        select(func.count()).select_from(OrgUnit).where(OrgUnit.kind == place_kind, under(path))
-    )
+) -> tuple[list[tuple[int, str]], dict[int, dict[str, int]]]:
+    """(the ids and paths of the `place_kind` units at or below `path`, in tree order; the
+    headcounts of those that have one, by id and kind)."""
     query = (
+        select(OrgUnit.id, OrgUnit.path)
+        .where(OrgUnit.kind == place_kind, under(path))
+        .order_by(OrgUnit.path)
+    )
+    ids = [(row.id, row.path) for row in await session.execute(query)]
+    counted = (
         select(Headcount.org_id, Headcount.kind, Headcount.count)
         .join(OrgUnit, OrgUnit.id == Headcount.org_id)
         .where(OrgUnit.kind == place_kind, under(path))
     )
     found: dict[int, dict[str, int]] = {}
-    for row in await session.execute(query):
+    for row in await session.execute(counted):
         found.setdefault(row.org_id, {})[row.kind] = row.count
-    return int(places or 0), found
+    return ids, found
 
 
 async def joined(session: AsyncSession, path: str, roles: Sequence[str]) -> int:

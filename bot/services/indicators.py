@@ -26,7 +26,7 @@ For one that counts classes or units: those at or below the node whose own
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack, Indicator
@@ -110,17 +110,31 @@ def node_id(path: str) -> int:
     return int(path.strip("/").split("/")[-1])
 
 
-async def _coverage(
+@dataclass(frozen=True)
+class PlaceFigure:
+    """One place a headcount divides: a class (families, students), or a school or unit
+    (staff). `size` is its headcount, None when it has none (counted apart)."""
+
+    place_id: int
+    path: str
+    kind: str  # "class", or "school" / "unit" for staff
+    size: int | None
+    joined: int
+    done: int
+
+
+async def place_figures(
     uow: UnitOfWork,
     campaign_id: int,
     indicator: Indicator,
     path: str,
     node_kind: str,
-    roles: tuple[str, ...],
-    need: int,
-    statuses: tuple[str, ...],
-    levels: Sequence[str] | None = None,
-) -> Coverage:
+) -> list[PlaceFigure]:
+    """Every place at or below `path` that `indicator`'s headcounts divide, with who joined
+    and who did it there: a few statements for the whole subtree."""
+    roles = counted_roles(indicator)
+    need = len(indicator.milestones) if indicator.rule == "all" else 1
+    statuses = tuple(reports.counted_statuses(indicator.verified_only))
     groups: list[tuple[tuple[str, ...], str, tuple[str, ...]]] = []  # roles, place, kinds
     family = tuple(r for r in roles if r in FAMILY_ROLES)
     if family:
@@ -129,9 +143,9 @@ async def _coverage(
     staff = tuple(r for r in roles if r in STAFF_ROLES)
     if staff:
         groups.append((staff, "unit" if node_kind == "unit" else "school", ("staff",)))
-    headcount = joined = achieved = missing_classes = missing_staff = 0
+    figures: list[PlaceFigure] = []
     for group_roles, place_kind, kinds in groups:
-        places, counts = await headcounts.of_places(uow.reads, path, place_kind)
+        ids, counts = await headcounts.places_with_counts(uow.reads, path, place_kind)
         sized = {
             place_id: size
             for place_id, kept in counts.items()
@@ -147,18 +161,28 @@ async def _coverage(
             milestones=indicator.milestones,
             need=need,
             statuses=statuses,
-            levels=levels,
+            levels=indicator.recognised(),
         )
-        known = len(sized)
-        for place_id, size in sized.items():
+        for place_id, place_path in ids:
             in_place, done = members.get(place_id, (0, 0))
-            headcount += size
-            joined += min(in_place, size)
-            achieved += min(done, size)
-        if place_kind == "class":
-            missing_classes += places - known
-        else:
-            missing_staff += places - known
+            size = sized.get(place_id)
+            figures.append(PlaceFigure(place_id, place_path, place_kind, size, in_place, done))
+    return figures
+
+
+def coverage_of(figures: Iterable[PlaceFigure]) -> Coverage:
+    """What the places' headcounts say, summed (each place capped at its headcount)."""
+    headcount = joined = achieved = missing_classes = missing_staff = 0
+    for figure in figures:
+        if figure.size is None:
+            if figure.kind == "class":
+                missing_classes += 1
+            else:
+                missing_staff += 1
+            continue
+        headcount += figure.size
+        joined += min(figure.joined, figure.size)
+        achieved += min(figure.done, figure.size)
     return Coverage(headcount, joined, achieved, missing_classes, missing_staff)
 
 
@@ -209,10 +233,8 @@ async def tally(
     if node_kind is None:
         node = await org_units.get(uow.reads, node_id(path))
         node_kind = node.kind if node is not None else "school"
-    coverage = await _coverage(
-        uow, campaign_id, indicator, path, node_kind, roles, need, tuple(statuses), levels
-    )
-    return Tally(indicator, population, achieved, coverage)
+    figures = await place_figures(uow, campaign_id, indicator, path, node_kind)
+    return Tally(indicator, population, achieved, coverage_of(figures))
 
 
 COLLECTIVE_KINDS = {"classes": "class", "units": "unit"}

@@ -61,9 +61,9 @@ from sqlalchemy import insert, text, update
 
 from bot.campaign.loader import load_default_pack
 from bot.campaign.pack import CampaignPack, Indicator
-from bot.services import campaigns, indicators
+from bot.services import campaigns, indicators, stats
 from storage import campaigns as campaign_rows
-from storage import migrate
+from storage import migrate, org_units
 from storage.db import Database
 from storage.models import Headcount, Membership, OrgUnit, Person, Report
 
@@ -706,3 +706,24 @@ async def test_reports_in_another_school_never_leak(world: World) -> None:
         "self_assessment_level2": (1, 1),
     }
     assert (await world.tallies(DISTRICT))["self_assessment_level2"] == (2, 1)
+
+
+async def test_a_breakdown_above_schools_sums_to_each_parts_own_tally(world: World) -> None:
+    """/stats's bars above a school come from one pass over the node's places; they must
+    be each part's own tally (district 2 "/1/2/" and district 20 "/1/20/" included)."""
+    people = [i for i in world.pack.indicators if i.counts == "people"]
+    assert people
+    for node_id, expected in ((PROVINCE, [DISTRICT, DISTRICT_2]), (DISTRICT, [SCHOOL_A, SCHOOL_B])):
+        for indicator in people:
+            uow = world.db.unit_of_work()
+            try:
+                node = await org_units.get(uow.reads, node_id)
+                assert node is not None
+                found = await stats.breakdown(uow, world.campaign_id, world.pack, node, indicator)
+            finally:
+                await uow.abort()
+            assert [part.id for part in found.parts] == expected
+            for part in found.parts:
+                own = await world.tally(indicator, part.id)
+                assert part.tally.coverage == own.coverage, (indicator.id, part.id)
+                assert stats.chartable(part.tally) == stats.chartable(own)

@@ -216,6 +216,7 @@ async def day(language: str, folder: Path) -> None:
         await tour.say(minh, "/review")
         await tour.tap(minh, w["approve"])
         await tour.say(minh, "/class")
+        await tour.say(minh, "/stats")
 
         tour.heading(w["dept_admin"])
         await tour.join(hung, await h.invite(province, "dept_admin"))
@@ -223,6 +224,7 @@ async def day(language: str, folder: Path) -> None:
         await tour.say(hung, "/invite")
         await tour.tap(hung, "THPT Lý Thái Tổ")
         await tour.tap(hung, w["leader"])  # the school's principal
+        await tour.say(hung, "/stats")
     finally:
         await h.close()
 

@@ -116,9 +116,7 @@ async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: b
     below = await stats.children(turn.uow, node)
     lang = turn.locale
     if with_text:
-        tallies = [
-            await indicators.tally(turn.uow, campaign_id, i, node.path, node.kind) for i in shown
-        ]
+        tallies = await indicators.tallies_of(turn.uow, campaign_id, shown, node.path, node.kind)
         parts: list[Text] = [Plain(f"📊 {node.name}")]
         if tallies:
             parts.append(

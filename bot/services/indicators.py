@@ -26,7 +26,7 @@ For one that counts classes or units: those at or below the node whose own
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.campaign.pack import CampaignPack, Indicator
@@ -257,8 +257,19 @@ async def tallies(
         if (not people_only or i.counts == "people") and (counts is None or i.counts in counts)
     ]
     node = await org_units.get(uow.reads, node_id(path))
-    kind = node.kind if node is not None else None
-    return [await tally(uow, campaign_id, indicator, path, kind) for indicator in chosen]
+    kind = node.kind if node is not None else "school"
+    return await tallies_of(uow, campaign_id, chosen, path, kind)
+
+
+async def tallies_of(
+    uow: UnitOfWork,
+    campaign_id: int,
+    chosen: Sequence[Indicator],
+    path: str,
+    node_kind: str,
+) -> list[Tally]:
+    """`tally` of each of `chosen` at one node (of `node_kind`)."""
+    return [await tally(uow, campaign_id, indicator, path, node_kind) for indicator in chosen]
 
 
 @dataclass(frozen=True)

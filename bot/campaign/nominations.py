@@ -37,6 +37,7 @@ from bot.campaign.fields import (
     fail,
     unique,
 )
+from bot.text import normalise
 
 if TYPE_CHECKING:
     from bot.campaign.pack import CampaignPack
@@ -208,3 +209,13 @@ def _rule_problems(at: Loc, award: Award, rule: Rule, milestones: dict, quizzes:
         if kind != "milestones":
             milestone((*at, kind), str(getattr(rule, kind)))
     return problems
+
+
+REASON_LIMIT = 500  # characters of a principal's reason for adding or removing a name
+
+
+def reason_text(text: str) -> str | None:
+    """A reason as it is kept: NFC, control characters dropped, spaces collapsed; None
+    when empty or over REASON_LIMIT."""
+    cleaned = normalise(text)
+    return cleaned if 1 <= len(cleaned) <= REASON_LIMIT else None

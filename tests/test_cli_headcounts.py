@@ -31,7 +31,9 @@ def counts(workdir: Path) -> set[tuple[str, str, int, str]]:  # noqa: F811
 def join(workdir: Path, org: str, role: str, how_many: int) -> None:  # noqa: F811
     """People who joined `org` (by name) in `role`, written the way enrolment leaves them."""
     with sqlite3.connect(workdir / "cli.db") as connection:
-        (org_id,) = connection.execute("select id from org_units where name = ?", (org,)).fetchone()
+        (org_id,) = connection.execute(
+            "select id from org_units where name = ?", (org,)
+        ).fetchone()
         start = connection.execute("select coalesce(max(id), 0) from people").fetchone()[0]
         for n in range(start + 1, start + 1 + how_many):
             connection.execute(
@@ -40,7 +42,8 @@ def join(workdir: Path, org: str, role: str, how_many: int) -> None:  # noqa: F8
                 (n, 10**9 + n, f"P{n}", WHEN, WHEN),
             )
             connection.execute(
-                "insert into memberships (person_id, org_id, role, created_at) values (?, ?, ?, ?)",
+                "insert into memberships (person_id, org_id, role, created_at) "
+                "values (?, ?, ?, ?)",
                 (n, org_id, role, WHEN),
             )
 

@@ -83,7 +83,9 @@ def _joined(counts: str, joined: int) -> Text:
         return T("So far {count} staff of the school have joined the bot.", count=joined)
     if counts == "students":
         return T("So far {count} students of the class have joined the bot.", count=joined)
-    return T("So far {count} parents and students of the class have joined the bot.", count=joined)
+    return T(
+        "So far {count} parents and students of the class have joined the bot.", count=joined
+    )
 
 
 def _count_prompt(data: Data) -> Text:

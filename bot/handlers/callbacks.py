@@ -89,7 +89,7 @@ class BroadcastCallback(CallbackData, prefix="bc"):
 
 
 class HeadcountCallback(CallbackData, prefix="hc"):
-    """ "Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
+    """"Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
     class). The place is checked against the presser's memberships, so a button forged for
     another school's class opens nothing."""
 

@@ -76,6 +76,8 @@ def check_range(count: int) -> None:
         raise HeadcountRejected("range")
 
 
+
+
 async def _check(uow: UnitOfWork, unit: OrgUnit, counts: dict[str, int]) -> None:
     """Every count of `counts` fits `unit` and covers those who joined."""
     known = (await rows.of_orgs(uow.session, [unit.id])).get(unit.id, {})

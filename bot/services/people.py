@@ -42,7 +42,6 @@ class MembershipView:
         if self.school_name and self.school_id != self.org_id:
             return f"{self.org_name} ({self.school_name})"
         return self.org_name
-
     # The school's level (SCHOOL_LEVELS; given on import, or read from its name), which
     # decides the pack items that reach it. None above schools, or when not known.
     school_level: str | None = None

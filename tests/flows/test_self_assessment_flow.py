@@ -176,8 +176,9 @@ def test_fractions(typed: str, answer: object) -> None:
 def test_a_figure_is_picked_then_typed() -> None:
     first = engine.start(SCHOOL_FIGURE, FIGURES)
     assert [c.key for c in reply(first).choices] == ["records_digitised", "cashless_charges"]
-    assert "• Hồ sơ được số hóa: 120/150" in next(
-        p.text for p in reply(first).text.parts if isinstance(p, Plain)
+    assert (
+        "• Hồ sơ được số hóa: 120/150"
+        in next(p.text for p in reply(first).text.parts if isinstance(p, Plain))
     )
     picked = engine.step(SCHOOL_FIGURE, first.state, Pick("pick", "cashless_charges"))
     assert picked.state is not None and picked.state.step == "value"

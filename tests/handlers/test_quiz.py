@@ -212,9 +212,7 @@ async def test_numbered_text_answers_without_polls(sqlite_url: str) -> None:
         assert not polls(h, parent)
         question = h.last_text(parent)
         assert (
-            question.startswith(f"Question 1 of {N}")
-            and "\n1. " in question
-            and "\n3. " in question
+            question.startswith(f"Question 1 of {N}") and "\n1. " in question and "\n3. " in question
         )
         await h.say(parent, "maybe")
         assert "Please answer with the number" in h.last_text(parent)

@@ -95,3 +95,13 @@ class HeadcountCallback(CallbackData, prefix="hc"):
 
     v: int
     o: DB_ID
+
+
+class NominationsCallback(CallbackData, prefix="nm"):
+    """Under /nominations for school or department `o`: the XLSX sheet, or add / remove a
+    name (a principal, in their school). The node is checked against the presser's scope,
+    so a button forged for another school shows and changes nothing."""
+
+    v: int
+    o: DB_ID
+    a: Literal["xlsx", "add", "remove"]

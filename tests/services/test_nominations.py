@@ -25,15 +25,19 @@ The default pack's awards, by hand:
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import openpyxl
 import pytest
 from sqlalchemy import insert, select
 
 from bot.campaign.loader import load_default_pack
 from bot.errors import NotAllowed
-from bot.services import campaigns, nomination_changes, nominations
+from bot.i18n import Renderer, build_catalogues
+from bot.services import campaigns, nomination_changes, nomination_sheet, nominations
 from bot.services.nomination_changes import NominationRefused
 from bot.services.people import MembershipView, PersonView
 from storage import campaigns as campaign_rows
@@ -233,6 +237,27 @@ async def test_the_shortlists_match_the_hand_computation(world: World) -> None:
     klass = await world.one("/1/2/", "class_certificate")
     assert [(c.name, c.met) for c in klass.candidates] == [("10A1", {0, 1, 2})]
     assert next(p.families for p in klass.candidates[0].proofs if p.families) == (6, 10)
+
+
+async def test_the_province_sheet_reads_back(world: World) -> None:
+    """The sheet /export adds, and the workbook a worker writes of it (here in-process)."""
+    render = Renderer(build_catalogues("vi"), "vi", ZoneInfo("Asia/Ho_Chi_Minh"))
+    async with world.db.reading() as uow:
+        sheet = await nomination_sheet.nominations_sheet(
+            uow, world.campaign_id, world.pack, "/1/", render
+        )
+    data = nomination_sheet.workbook(nomination_sheet.plain(sheet, render), "vi", render.zone)
+    page = openpyxl.load_workbook(io.BytesIO(data))["Danh sách đề nghị khen thưởng"]
+    rows = list(page.iter_rows(min_row=2, values_only=True))
+    assert [(r[1], r[4]) for r in rows if r[0].startswith("Giấy khen của Hiệu trưởng")] == [
+        ("Nguyễn Văn An", "THPT A"),
+        ("Trần Thị Bình", "THPT A"),
+        ("Hà Giang", "THPT B"),
+    ]
+    assert [r[1] for r in rows if r[2] == "Lớp (tập thể)"] == ["10A1"]
+    families = next(r for r in rows if r[1] == "10A1")
+    assert "Gia đình hoàn thành: 6/10" in families[6] and families[5].count("✓") == 3
+    assert len(rows) == 6 and page.freeze_panes == "A2"
 
 
 async def principal(world: World) -> PersonView:

@@ -64,6 +64,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "deadline", frozenset({"principal", "dept_admin"}), T("Add a deadline with reminders")
     ),
+    CommandSpec(
+        "nominations",
+        frozenset({"principal", "dept_admin"}),
+        T("Award shortlists, with the evidence behind each name"),
+    ),
     CommandSpec("mydata", EVERYONE, T("See the data kept about me")),
     CommandSpec("forget", EVERYONE, T("Delete my data")),
 )

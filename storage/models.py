@@ -256,6 +256,38 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+NOMINATION_CHANGES = ("added", "removed")
+
+
+class NominationChange(Base):
+    """A principal's change to an award's shortlist (khen thưởng), with its reason.
+
+    One row per award and person (or class, unit): the latest change stands, so a name
+    removed and then added back shows as added, with the new reason; the audit log keeps
+    the history. The shortlist shown is the rules' shortlist, less those removed, plus
+    those added. `school_id` is the school it was decided in.
+    """
+
+    __tablename__ = "nomination_changes"
+    __table_args__ = (
+        UniqueConstraint(
+            "campaign_id", "award_key", "person_id", name="uq_nomination_changes_person"
+        ),
+        UniqueConstraint("campaign_id", "award_key", "org_id", name="uq_nomination_changes_org"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    award_key: Mapped[str] = mapped_column(String(32))
+    school_id: Mapped[int] = mapped_column(ForeignKey("org_units.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("org_units.id"))  # a class or unit
+    change: Mapped[str] = mapped_column(String(8))  # NOMINATION_CHANGES
+    reason: Mapped[str] = mapped_column(Text)
+    changed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    changed_at: Mapped[datetime]
+
+
 class ConversationState(Base):
     """aiogram FSM state and data, keyed by bot, chat and user."""
 

@@ -15,6 +15,7 @@ from storage.models import (
     ConversationState,
     Invite,
     Membership,
+    NominationChange,
     OrgUnit,
     OutboxMessage,
     Person,
@@ -219,6 +220,14 @@ async def forget(session: AsyncSession, person_id: int, tg_user_id: int) -> None
     )
     await session.execute(
         update(Report).where(Report.decided_by == tg_user_id).values(decided_by=None)
+    )
+    # A principal's reason for adding or removing them from a shortlist is about them; the
+    # changes a principal made stay, unattributed.
+    await session.execute(delete(NominationChange).where(NominationChange.person_id == person_id))
+    await session.execute(
+        update(NominationChange)
+        .where(NominationChange.changed_by == person_id)
+        .values(changed_by=None)
     )
     await session.execute(
         update(Invite).where(Invite.created_by == tg_user_id).values(created_by=None)

@@ -5,7 +5,7 @@ the base when a school below the org node it is attached to asks for its pack:
 
 - an item whose id is also in the base replaces the base's item (a target, a date);
 - an item with a new id is added (the province's own deadlines, announcements…);
-- `remove` drops base items by id (indicators, quizzes, deadlines, announcements;
+- `remove` drops base items by id (indicators, quizzes, deadlines, announcements, awards;
   never milestones: a report made under the base must keep its milestone).
 
 The result is an ordinary `CampaignPack` with the base's id, so reports stay under the
@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from bot.campaign.checks import Loc, PackInconsistent, _unique_ids
 from bot.campaign.fields import Slug, Text, unique
+from bot.campaign.nominations import Award
 from bot.campaign.pack import (
     Announcement,
     CampaignPack,
@@ -32,8 +33,8 @@ from bot.campaign.pack import (
     Quiz,
 )
 
-SECTIONS = ("milestones", "indicators", "quizzes", "deadlines", "announcements")
-REMOVABLE = ("indicators", "quizzes", "deadlines", "announcements")
+SECTIONS = ("milestones", "indicators", "quizzes", "deadlines", "announcements", "nominations")
+REMOVABLE = ("indicators", "quizzes", "deadlines", "announcements", "nominations")
 
 Ids = Annotated[list[Slug], Field(default_factory=list)]
 
@@ -49,6 +50,7 @@ class Removal(_Model):
     quizzes: Ids
     deadlines: Ids
     announcements: Ids
+    nominations: Ids
 
 
 class PackOverlay(_Model):
@@ -65,6 +67,7 @@ class PackOverlay(_Model):
     quizzes: list[Quiz] = []
     deadlines: list[Deadline] = []
     announcements: list[Announcement] = []
+    nominations: list[Award] = []
     remove: Removal = Removal()
 
     @model_validator(mode="after")

@@ -43,6 +43,7 @@ from bot.campaign.fields import (
     unique,
     yearly_dates,
 )
+from bot.campaign.nominations import Award, award_problems
 
 __all__ = [
     "DOMAINS",
@@ -389,10 +390,11 @@ class CampaignPack(_Model):
     announcements: list[Announcement] = []
     self_assessment: SelfAssessment | None = None
     school_figures: list[SchoolFigure] = []
+    nominations: list[Award] = []  # awards and their shortlist rules (bot.campaign.nominations)
 
     @model_validator(mode="after")
     def _cross_check(self) -> CampaignPack:
-        problems = cross_check(self)
+        problems = cross_check(self) + award_problems(self)
         if problems:
             raise PackInconsistent(problems)
         return self
@@ -412,6 +414,7 @@ class CampaignPack(_Model):
                 "quizzes": [q for q in self.quizzes if q.awards is None or q.awards in kept],
                 "deadlines": [d for d in self.deadlines if reaches(d.levels, level)],
                 "announcements": [a for a in self.announcements if reaches(a.levels, level)],
+                "nominations": [a for a in self.nominations if reaches(a.levels, level)],
             }
         )
 

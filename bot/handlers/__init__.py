@@ -15,6 +15,7 @@ from bot.flows.forget import FORGET
 from bot.flows.headcount import HEADCOUNT
 from bot.flows.invite import INVITE
 from bot.flows.language import LANGUAGE
+from bot.flows.nomination import NOMINATION
 from bot.flows.onboarding import ONBOARDING
 from bot.flows.quiz import QUIZ, QUIZ_MENU
 from bot.flows.report import REPORT
@@ -31,6 +32,7 @@ from bot.handlers import (
     flow,
     headcount,
     invite,
+    nominations,
     privacy,
     quiz,
     quiz_polls,
@@ -62,6 +64,7 @@ def get_routers() -> list[Router]:
         invite,
         deadlines,
         broadcast,
+        nominations,
         flow,
         fallback,
     )
@@ -81,6 +84,7 @@ def build_flows() -> FlowRegistry:
             (DEADLINE, deadlines.finish_deadline),
             (BROADCAST, broadcast.finish_broadcast),
             (HEADCOUNT, headcount.finish_headcount),
+            (NOMINATION, nominations.finish_nomination),
             (QUIZ_MENU, quiz.finish_menu),
             (QUIZ, quiz.finish_quiz),
             (SELF_ASSESSMENT, school_entries.finish_assessment),

@@ -79,6 +79,16 @@ class AckCallback(CallbackData, prefix="ak"):
     b: DB_ID
 
 
+class NominationsCallback(CallbackData, prefix="nm"):
+    """Under /nominations for school or department `o`: the XLSX sheet, or add / remove a
+    name (a principal, in their school). The node is checked against the presser's scope,
+    so a button forged for another school shows and changes nothing."""
+
+    v: int
+    o: DB_ID
+    a: Literal["xlsx", "add", "remove"]
+
+
 class BroadcastCallback(CallbackData, prefix="bc"):
     """A sender's action on broadcast `id`: cancel (a scheduled one), results, unread (who
     has not read it yet)."""

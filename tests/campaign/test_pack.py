@@ -352,7 +352,7 @@ def test_every_problem_is_reported_one_per_line() -> None:
         " or 'photo_or_document' (got 'video')",
         "multi.yaml:13: colour: unknown field 'colour' (allowed: id, version, title,"
         " period_start, period_end, milestones, indicators, quizzes, deadlines, announcements,"
-        " self_assessment, school_figures)",
+        " self_assessment, school_figures, nominations)",
     ]
     assert [p.line for p in caught.value.problems] == [8, 9, 10, 13]
     assert all(re.fullmatch(r"multi\.yaml:\d+: \S+: .+", line) for line in lines)

@@ -89,9 +89,21 @@ class BroadcastCallback(CallbackData, prefix="bc"):
 
 
 class HeadcountCallback(CallbackData, prefix="hc"):
-    """"Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
+    """ "Headcount" under /class for place `o` (a principal's school, a homeroom teacher's
     class). The place is checked against the presser's memberships, so a button forged for
     another school's class opens nothing."""
 
     v: int
     o: DB_ID
+
+
+class ExportCallback(CallbackData, prefix="ex"):
+    """/export at place `o`: open (its card: the file kinds, and the places below it),
+    xlsx (the whole workbook), csv (the list of sheets) or sheet (sheet `s` as CSV). The
+    place is checked with bot.services.scopes and the sheet against the export's sheets,
+    so a forged button exports nothing."""
+
+    v: int
+    o: DB_ID
+    a: Literal["open", "xlsx", "csv", "sheet"]
+    s: Annotated[str, Field(pattern=r"^[a-z_]{0,12}$")] = ""

@@ -17,6 +17,8 @@ the file as it reads, so memory stays flat; progress goes to a small JSON file t
 bot reads to edit its progress message (`read_progress`).
 """
 
+# readers: principal officer
+
 from __future__ import annotations
 
 import asyncio

@@ -240,7 +240,11 @@ async def _broadcast(session) -> None:
                 status=status,
                 created_at=at(22),
             )
-            for person, tg, status in ((200, 9200, "sent"), (201, 9201, "sent"), (202, 9202, "blocked"))
+            for person, tg, status in (
+                (200, 9200, "sent"),
+                (201, 9201, "sent"),
+                (202, 9202, "blocked"),
+            )
         ],
     )
     await session.execute(insert(Acknowledgement).values(broadcast_id=1, person_id=200, at=at(22)))

@@ -362,7 +362,7 @@ def cmd_campaign_load(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import datetime
 
-    from bot.services import exports, invites
+    from bot.services import export_job, exports, invites
 
     if args.sheet is not None and args.format != "csv":
         raise InputRejected("--sheet chooses the sheet of a CSV file: give --format csv")
@@ -376,7 +376,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return unit
 
     unit = asyncio.run(in_transaction(settings, work))
-    job = exports.Job(
+    job = export_job.Job(
         database_url=settings.database_url,
         org_id=unit.id,
         language=args.language or settings.default_language,
@@ -388,7 +388,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         fmt=args.format,
         sheet=(args.sheet or exports.DEFAULT_CSV) if args.format == "csv" else None,
     )
-    written = exports.run(job)
+    written = export_job.run(job)
     counts = ", ".join(f"{key} {rows}" for key, rows in written.rows)
     print(f"{unit.name}: {args.output} written ({counts} rows)")
     return 0

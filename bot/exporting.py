@@ -36,7 +36,7 @@ from aiogram.methods import EditMessageText, SendDocument, SendMessage
 from aiogram.types import FSInputFile
 
 from bot.i18n import Renderer
-from bot.services import exports
+from bot.services import export_job, exports
 from bot.text import T, Text
 
 log = logging.getLogger("hocvuso.exports")
@@ -55,7 +55,7 @@ class Request:
     message_id: int | None  # the card to turn into the progress message
     org_id: int
     org_name: str
-    fmt: exports.Format
+    fmt: export_job.Format
     sheet: str | None
     render: Renderer
     database_url: str
@@ -123,7 +123,7 @@ class Exports:
     ) -> exports.Written:
         name = filename(request.org_name, request.today, request.fmt, request.sheet)
         beat = folder / "progress.json"
-        job = exports.Job(
+        job = export_job.Job(
             database_url=request.database_url,
             org_id=request.org_id,
             language=request.render.locale,
@@ -136,13 +136,13 @@ class Exports:
             sheet=request.sheet,
             progress=str(beat),
         )
-        task = asyncio.ensure_future(workers.run(exports.run, job))
+        task = asyncio.ensure_future(workers.run(export_job.run, job))
         seen = None
         while True:
             done, _ = await asyncio.wait({task}, timeout=self.poll)
             if done:
                 return task.result()
-            state = exports.read_progress(beat)
+            state = export_job.read_progress(beat)
             if state is not None and state != seen:
                 seen = state
                 sheet, rows, sheets = state

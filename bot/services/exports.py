@@ -11,23 +11,20 @@ and add one line here, for example
 A key is at most `KEY_MAX` characters of a-z and _ (it travels in a button); the title
 is the tab's name (at most 31 characters in Excel) and the CSV file's.
 
-`run` is what a worker process runs (bot.workers, spawn start): a top-level function of
-a picklable `Job`. It opens its own database connections, reads in batches and writes
-the file as it reads, so memory stays flat; progress goes to a small JSON file that the
-bot reads to edit its progress message (`read_progress`).
+A worker process runs `bot.services.export_job.run(job)` (bot.workers, spawn start),
+which comes here (`run_job`): it opens its own database connections, reads in batches
+and writes the file as it reads, so memory stays flat; progress goes to a small JSON
+file that the bot reads to edit its progress message (export_job.read_progress).
 """
 
 # readers: principal officer
 
 from __future__ import annotations
 
-import asyncio
-import json
-import os
 import zipfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -35,6 +32,7 @@ from zoneinfo import ZoneInfo
 from bot.campaign.pack import CampaignPack
 from bot.i18n import Renderer, build_catalogues
 from bot.services import export_records, export_sheets
+from bot.services.export_job import Format, Job, Reporter
 from bot.services.export_sheets import Scope
 from bot.services.packs import ActiveCampaign
 from bot.services.schools import infer_level
@@ -45,7 +43,6 @@ from storage.db import Database, UnitOfWork
 from storage.models import OrgUnit
 
 Builder = Callable[[Scope], Awaitable[Sheet]]
-Format = Literal["xlsx", "csv"]
 KEY_MAX = 12
 
 
@@ -138,33 +135,9 @@ async def write(
     return Written(str(out), tuple(counted.items()))
 
 
-# In a worker process ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Job:
-    """Everything a worker process needs, picklable: where to read, what, for whom."""
-
-    database_url: str
-    org_id: int
-    language: str
-    reader: str | None
-    default_language: str
-    zone: str
-    today: date
-    out: str
-    fmt: Format
-    sheet: str | None = None
-    progress: str | None = None  # a JSON file the worker keeps up to date
-
-
-def run(job: Job) -> Written:
-    """The export, in a process of its own (bot.workers): its own loop, its own database
+async def run_job(job: Job) -> Written:
+    """The export a worker process runs (bot.services.export_job.run): its own database
     connections (read-only on SQLite), the file written as the rows are read."""
-    return asyncio.run(_run(job))
-
-
-async def _run(job: Job) -> Written:
     database = Database(job.database_url)
     try:
         async with database.reading() as uow:
@@ -182,36 +155,6 @@ async def _run(job: Job) -> Written:
             return await write(uow, unit, render, job.today, out, job.fmt, job.sheet, report)
     finally:
         await database.dispose()
-
-
-class Reporter:
-    """Progress written where the bot reads it: {"sheet", "rows", "sheets", "at"}, replaced
-    atomically so a reader never sees half a file."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sheets: list[str] = []
-
-    def __call__(self, sheet: str, rows: int) -> None:
-        if sheet not in self.sheets:
-            self.sheets.append(sheet)
-        state = {"sheet": sheet, "rows": rows, "sheets": len(self.sheets), "at": _stamp()}
-        part = self.path.with_suffix(".part")
-        part.write_text(json.dumps(state, ensure_ascii=False), encoding="utf-8")
-        os.replace(part, self.path)
-
-
-def _stamp() -> str:
-    return datetime.now().astimezone().isoformat(timespec="seconds")
-
-
-def read_progress(path: Path) -> tuple[str, int, int] | None:
-    """(sheet, rows written in it, sheets begun) from the worker's progress file, if any."""
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-        return str(state["sheet"]), int(state["rows"]), int(state["sheets"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
 
 
 # Fitting Telegram's upload limit ---------------------------------------------------------

@@ -1,7 +1,7 @@
 """/export through the real dispatcher: the card, the progress message, the document;
 forged places and sheets, a second export while one runs, a file above the upload limit.
 
-The export runs in a thread here (`Inline`), through the same `bot.services.exports.run`
+The export runs in a thread here (`Inline`), through the same `bot.services.export_job.run`
 the process pool runs (tests/exports/test_export_process.py and the e2e test use the
 pool itself)."""
 

@@ -16,6 +16,7 @@ correctly, with the same cells written as the reader would see them.
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
@@ -89,10 +90,20 @@ def _shown(value: Any, kind: Kind, locale: str, zone: Any = None) -> str:
     if kind == "percent" and isinstance(value, int | float):
         return fmt_percent(value, locale)
     if kind in ("int", "number") and isinstance(value, int | float):
-        return fmt_number(value, locale)
+        return _number_text(value, locale)
     if isinstance(value, date):
-        return fmt_date(local(value, zone), locale)
+        return _date_text(local(value, zone), locale)
     return str(clean(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(day: date, locale: str) -> str:
+    return fmt_date(day, locale)  # Babel: slow, and an export repeats its days
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_text(value: float, locale: str) -> str:
+    return fmt_number(value, locale)
 
 
 def _widths(
@@ -151,7 +162,7 @@ class _Book:
         self.taken: set[str] = set()
         self.total = 0
 
-    def start(self, sheet: Sheet, sample: list[Sequence[Any]]) -> Any:
+    def start(self, sheet: Sheet, sample: list[Sequence[Any]]) -> _Cells:
         name = _sheet_name(self.render, sheet, self.taken)
         headers = [self.render(column.title) for column in sheet.columns]
         page = self.book.add_worksheet(name)
@@ -161,19 +172,19 @@ class _Book:
         page.freeze_panes(1, 0)
         for index, header in enumerate(headers):
             page.write_string(0, index, header, self.formats["header"])
-        return page
+        return _Cells(page, sheet.columns, self.formats, self.render.zone)
 
-    def row(self, page: Any, line: int, row: Sequence[Any], sheet: Sheet) -> None:
-        _write_row(page, line, row, sheet.columns, self.formats, self.render.zone)
+    def row(self, cells: _Cells, line: int, row: Sequence[Any]) -> None:
+        cells.write(line, row)
         if self.progress is not None and line % PROGRESS_EVERY == 0:
-            self.progress(page.name, line)
+            self.progress(cells.page.name, line)
 
-    def finish(self, page: Any, lines: int, sheet: Sheet) -> None:
+    def finish(self, cells: _Cells, lines: int) -> None:
         if lines:
-            page.autofilter(0, 0, lines, len(sheet.columns) - 1)
+            cells.page.autofilter(0, 0, lines, len(cells.kinds) - 1)
         self.total += lines
         if self.progress is not None:
-            self.progress(page.name, lines)
+            self.progress(cells.page.name, lines)
 
 
 def write_xlsx(
@@ -187,8 +198,8 @@ def write_xlsx(
             page = book.start(sheet, sample)
             line = 0
             for line, row in enumerate(itertools.chain(sample, rest), start=1):
-                book.row(page, line, row, sheet)
-            book.finish(page, line, sheet)
+                book.row(page, line, row)
+            book.finish(page, line)
     finally:
         book.book.close()
     return book.total
@@ -209,11 +220,11 @@ async def write_xlsx_async(
             page = book.start(sheet, sample)
             line = 0
             for line, row in enumerate(sample, start=1):
-                book.row(page, line, row, sheet)
+                book.row(page, line, row)
             async for row in _each(rest):
                 line += 1
-                book.row(page, line, row, sheet)
-            book.finish(page, line, sheet)
+                book.row(page, line, row)
+            book.finish(page, line)
     finally:
         book.book.close()
     return book.total
@@ -232,27 +243,53 @@ async def _each(items: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Any]
             yield item
 
 
-def _write_row(
-    page: Any,
-    line: int,
-    row: Sequence[Any],
-    columns: Sequence[Column],
-    formats: dict[str, Any],
-    zone: Any,
-) -> None:
-    for index, (value, column) in enumerate(zip(_checked(row, columns), columns, strict=True)):
-        if value is None or value == "":
-            continue
-        if isinstance(value, bool):
-            page.write_boolean(line, index, value)
-        elif column.kind == "date" and isinstance(value, date):
-            day = local(value, zone)
-            naive = datetime(day.year, day.month, day.day)  # noqa: DTZ001 (Excel has no zones)
-            page.write_datetime(line, index, naive, formats["date"])
-        elif column.kind in ("percent", "int", "number") and isinstance(value, int | float):
-            page.write_number(line, index, value, formats[column.kind])
-        else:
-            page.write_string(line, index, str(clean(value)))
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's serial dates (the 1900 system)
+NUMERIC = ("percent", "int", "number")
+
+
+class _Cells:
+    """Writes one sheet's rows, each cell as its column's kind asks: the hot loop of a
+    large export, so each column's kind is looked up once and each day's serial number
+    once (a date cell is its serial with a date format, as xlsxwriter writes datetimes)."""
+
+    def __init__(
+        self, page: Any, columns: Sequence[Column], formats: dict[str, Any], zone: Any
+    ) -> None:
+        self.page = page
+        self.kinds = tuple(column.kind for column in columns)
+        self.formats = formats
+        self.zone = zone
+        self.serials: dict[date, int] = {}
+
+    def serial(self, value: date) -> int:
+        day = local(value, self.zone)
+        found = self.serials.get(day)
+        if found is None:
+            if len(self.serials) > 100_000:
+                self.serials.clear()
+            found = self.serials[day] = (day - EXCEL_EPOCH).days
+        return found
+
+    def write(self, line: int, row: Sequence[Any]) -> None:
+        kinds = self.kinds
+        if len(row) != len(kinds):
+            raise ValueError(f"a row has {len(row)} cells for {len(kinds)} columns")
+        page = self.page
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            cls = type(value)
+            if cls is str:
+                if value:
+                    page.write_string(line, index, value if value.isascii() else clean(value))
+            elif cls is bool:
+                page.write_boolean(line, index, value)
+            elif kinds[index] == "date" and isinstance(value, date):
+                page.write_number(line, index, self.serial(value), self.formats["date"])
+            elif kinds[index] in NUMERIC and isinstance(value, int | float):
+                page.write_number(line, index, value, self.formats[kinds[index]])
+            else:
+                page.write_string(line, index, str(clean(value)))
 
 
 def _csv_row(row: Sequence[Any], columns: Sequence[Column], render: Renderer) -> list[str]:

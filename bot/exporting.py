@@ -113,7 +113,7 @@ class Exports:
             await self._send(bot, request, Path(written.path), written, progress)
         except Exception:
             log.exception("export of org %s for chat %s failed", request.org_id, request.chat_id)
-            await progress.show(FAILED, final=True)
+            await progress.show(FAILED)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
             self._running.discard(request.user_id)
@@ -166,7 +166,8 @@ class Exports:
         written: exports.Written,
         progress: Progress,
     ) -> None:
-        fitted = exports.fit(path, self.upload_limit)
+        # zipping a large file takes seconds: a thread's (zlib lets go of the interpreter lock)
+        fitted = await asyncio.to_thread(exports.fit, path, self.upload_limit)
         render = request.render
         caption = render(T("{org}: data as of {date}.", org=request.org_name, date=request.today))
         if written.count("people") == 0 and (request.fmt == "xlsx" or request.sheet == "people"):
@@ -193,13 +194,13 @@ class Exports:
                     caption=text,
                 )
             )
-        await progress.show(T("The export of {org} is ready.", org=request.org_name), final=True)
+        await progress.show(T("The export of {org} is ready.", org=request.org_name))
 
 
 WAITING = T("Another export is being prepared; this one starts as soon as it is done.")
 FAILED = T("Sorry, the export could not be prepared. Please try again later.")
 EMPTY = T("Nobody has joined here yet, so the sheets have their headings only.")
-ZIPPED = T("The file was compressed (ZIP) to fit Telegram's 50 MB limit for bots.")
+ZIPPED = T("The file was compressed (ZIP) to fit the size Telegram lets a bot send.")
 
 
 class Progress:
@@ -211,7 +212,7 @@ class Progress:
         self.message_id = message_id
         self.render = render
 
-    async def show(self, text: Text, final: bool = False) -> None:
+    async def show(self, text: Text) -> None:
         shown = self.render(text)
         try:
             if self.message_id is not None:
@@ -229,5 +230,3 @@ class Progress:
             self.message_id = sent.message_id
         except TelegramAPIError as problem:  # progress is a courtesy: the export goes on
             log.warning("export progress to chat %s: %s", self.chat_id, type(problem).__name__)
-            if final:
-                raise

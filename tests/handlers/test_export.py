@@ -141,6 +141,15 @@ async def test_one_sheet_as_csv(school: tuple[Harness, int]) -> None:
     (document,) = documents(h, PRINCIPAL.id)
     assert isinstance(document.document, FSInputFile)
     assert document.document.filename == "hocvuso-THPT-Ly-Thai-To-2026-09-05-evidence.csv"
+    h.app.shared.exports.upload_limit = 1_500  # the people sheet's ~3 kB of headings zip to 1
+    await h.press(PRINCIPAL, export(school_id, "sheet", "people"))
+    await finished(h)
+    zipped = documents(h, PRINCIPAL.id)[-1]
+    assert isinstance(zipped.document, FSInputFile)
+    assert zipped.document.filename == "hocvuso-THPT-Ly-Thai-To-2026-09-05-people.csv.zip"
+    assert "Tệp đã được nén (ZIP) cho vừa dung lượng Telegram cho phép bot gửi." in (
+        zipped.caption or ""
+    )
 
 
 async def test_a_second_export_waits_for_the_first(school: tuple[Harness, int]) -> None:

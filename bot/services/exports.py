@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 from bot.campaign.pack import CampaignPack
 from bot.i18n import Renderer, build_catalogues
-from bot.services import export_records, export_sheets
+from bot.services import export_deadlines, export_records, export_sheets
 from bot.services.export_job import Format, Job, Reporter
 from bot.services.export_sheets import Scope
 from bot.services.packs import ActiveCampaign
@@ -63,7 +63,7 @@ SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("questions", T("Quiz questions"), export_sheets.questions),
     SheetSpec("evidence", T("Evidence"), export_records.evidence),
     SheetSpec("broadcasts", T("Broadcasts"), export_records.broadcast_results),
-    SheetSpec("deadlines", T("Deadlines"), export_records.deadlines),
+    SheetSpec("deadlines", T("Deadlines"), export_deadlines.deadlines),
     SheetSpec("emulation", T("Emulation"), export_records.emulation),
     SheetSpec("collectives", T("Classes and units"), export_records.collectives),
 )

@@ -111,6 +111,7 @@ async def main_async(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="hocvuso-latency-") as folder:
         file = Path(folder) / "province.db"
         await build_sqlite(file, data, pack)
+        print("built; timing …")
         province_id = next(org for org, kind, *_ in data.orgs if kind == "province")
         del data
         url = f"sqlite+aiosqlite:///{file}"
@@ -175,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--api-ms", type=float, default=40.0)
     parser.add_argument("--seed", type=int, default=20260905)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     return asyncio.run(main_async(parser.parse_args(argv)))
 
 

@@ -148,9 +148,9 @@ class _Book:
     def __init__(self, path: Path, render: Renderer, progress: Progress | None) -> None:
         self.render = render
         self.progress = progress
-        self.book = xlsxwriter.Workbook(
-            str(path), {"constant_memory": True, "strings_to_urls": False}
-        )
+        # Its row files beside the workbook: one folder to remove, whatever happens.
+        options = {"constant_memory": True, "strings_to_urls": False, "tmpdir": str(path.parent)}
+        self.book = xlsxwriter.Workbook(str(path), options)
         book = self.book
         self.formats = {
             "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.services.exports import Written
 
 Format = Literal["xlsx", "csv"]
+NICENESS = 10  # a worker preparing an export yields the CPU to the bot's own process
 
 
 @dataclass(frozen=True)
@@ -38,11 +39,16 @@ class Job:
 
 
 def run(job: Job) -> Written:
-    """The export, in a process of its own (bot.workers), with its own event loop."""
+    """The export, in a process of its own (bot.workers), with its own event loop; at a
+    lower CPU priority, so that on a small server people's replies do not wait for it.
+    (The pool's process stays at that priority for later work: charts are short.)"""
     import asyncio
+    import multiprocessing
 
     from bot import lean_import
 
+    if multiprocessing.parent_process() is not None:  # a worker of the bot's pool
+        os.nice(NICENESS)  # the bot's replies first: an export can wait a moment
     lean_import.install()  # steps aside if aiogram is already imported (a thread, a test)
     from bot.services import exports
 

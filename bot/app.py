@@ -33,6 +33,7 @@ from bot.delivery import broadcasts
 from bot.delivery.outbox import Outbox
 from bot.delivery.pace import Limits, Pace
 from bot.delivery.wire import Wire
+from bot.exporting import Exports
 from bot.handlers import build_flows, get_routers
 from bot.i18n import Catalogues, build_catalogues
 from bot.middlewares.database import CommitMiddleware, UnitOfWorkMiddleware
@@ -44,6 +45,7 @@ from bot.services.enrolment import PreviewCache
 from bot.services.people import Directory
 from bot.settings import Settings
 from bot.turn import Shared
+from bot.workers import Workers
 from storage.conversation import DatabaseStorage, StagedStorage
 from storage.db import Database
 
@@ -163,6 +165,9 @@ def build_app(
             lease=120.0 if settings.redis_url else None,
         ),
         quiz_rendering=settings.quiz_rendering,
+        # Two processes: a chart (/stats) never waits behind an export, which takes one.
+        workers=Workers(processes=2),
+        exports=Exports(upload_limit=settings.export_upload_limit),
     )
     # The FSM middleware is registered below, after the flood guard, not by aiogram first.
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, disable_fsm=True)

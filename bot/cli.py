@@ -7,6 +7,7 @@
     hocvuso headcount import FILE.csv
     hocvuso invite create --org ORG --role ROLE [--days N] [--max-uses N] [--head] [--qr FILE]
     hocvuso campaign check FILE.yaml | campaign load FILE.yaml [--org ORG]
+    hocvuso export --org ORG --format xlsx|csv -o FILE [--sheet SHEET] [--language vi|en]
     hocvuso backup FILE
 
 ORG is a numeric id or a path of names: "Bắc Ninh/Phường Từ Sơn/THCS Từ Sơn/6A1".
@@ -94,6 +95,20 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="attach a province pack (one with 'extends') to this org node and all below it",
     )
+    export = commands.add_parser(
+        "export", help="the same workbook as /export (or one of its sheets as CSV)"
+    )
+    export.add_argument("--org", required=True, help="the school, commune or province (ORG)")
+    export.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    export.add_argument("-o", "--output", type=Path, required=True, help="the file to write")
+    export.add_argument(
+        "--sheet",
+        default=None,
+        help="with --format csv, the sheet to write (default people): "
+        "summary, people, quiz, questions, evidence, broadcasts, deadlines, emulation, "
+        "collectives",
+    )
+    export.add_argument("--language", choices=("vi", "en"), default=None)
     backup = commands.add_parser("backup", help="online backup of the SQLite database")
     backup.add_argument("file", type=Path)
     return root
@@ -344,6 +359,41 @@ def cmd_campaign_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import datetime
+
+    from bot.services import export_job, exports, invites
+
+    if args.sheet is not None and args.format != "csv":
+        raise InputRejected("--sheet chooses the sheet of a CSV file: give --format csv")
+    if args.sheet is not None and args.sheet not in exports.BY_KEY:
+        raise InputRejected(f"no sheet {args.sheet!r}: one of {', '.join(exports.BY_KEY)}")
+
+    async def work(uow: UnitOfWork) -> Any:
+        unit = await invites.resolve_org(uow, args.org)
+        if unit is None:
+            raise InputRejected(f"no org matches {args.org!r}")
+        return unit
+
+    unit = asyncio.run(in_transaction(settings, work))
+    job = export_job.Job(
+        database_url=settings.database_url,
+        org_id=unit.id,
+        language=args.language or settings.default_language,
+        reader=None,
+        default_language=settings.default_language,
+        zone=settings.timezone,
+        today=datetime.now(settings.zone).date(),
+        out=str(args.output),
+        fmt=args.format,
+        sheet=(args.sheet or exports.DEFAULT_CSV) if args.format == "csv" else None,
+    )
+    written = export_job.run(job)
+    counts = ", ".join(f"{key} {rows}" for key, rows in written.rows)
+    print(f"{unit.name}: {args.output} written ({counts} rows)")
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
     if not is_sqlite(settings.database_url):
         print("backup works on the SQLite database; use pg_dump for PostgreSQL", file=sys.stderr)
@@ -376,6 +426,7 @@ COMMANDS: dict[tuple[str, str | None], Callable[[argparse.Namespace, Settings], 
     ("invite", "create"): cmd_invite_create,
     ("campaign", "check"): cmd_campaign_check,
     ("campaign", "load"): cmd_campaign_load,
+    ("export", None): cmd_export,
     ("backup", None): cmd_backup,
 }
 

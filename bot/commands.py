@@ -58,6 +58,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         frozenset({"principal", "dept_admin"}),
         T("Send a notice to the school or unit"),
     ),
+    CommandSpec(
+        "export",
+        frozenset({"principal", "dept_admin"}),
+        T("Spreadsheet of tallies, people and evidence (XLSX or CSV)"),
+    ),
     CommandSpec("invite", INVITERS, T("Create an invite link")),
     CommandSpec("settings", EVERYONE, T("Language, quiet hours, announcements"), superadmins=False),
     CommandSpec("deadlines", EVERYONE, T("Upcoming deadlines that concern me")),

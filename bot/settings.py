@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     # How quiz questions are shown: native quiz polls, or numbered text answers ("1", "2")
     # for a channel without polls.
     quiz_rendering: Literal["poll", "text"] = "poll"
+    # The largest file /export sends as it is (bytes): Telegram takes 50 MB from bots (2 GB
+    # through a local Bot API server). Above it the file is compressed, or cut into parts.
+    export_upload_limit: int = Field(default=50_000_000, ge=1_000)
 
     @field_validator("superadmins", mode="before")
     @classmethod

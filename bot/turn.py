@@ -16,6 +16,7 @@ from aiogram.fsm.context import FSMContext
 from bot.background import Background
 from bot.delivery.outbox import Outbox
 from bot.delivery.replies import Replies
+from bot.exporting import Exports
 from bot.i18n import Catalogues, Renderer
 from bot.services.campaigns import ActiveCampaign
 from bot.services.enrolment import PreviewCache
@@ -42,6 +43,8 @@ class Shared:
     quiz_rendering: str = "poll"  # or "text": numbered answers (HOCVUSO_QUIZ_RENDERING)
     # Charts and spreadsheets, in another process (started on first use).
     workers: Workers = field(default_factory=Workers)
+    # /export: who is waiting for one, and the upload limit (HOCVUSO_EXPORT_UPLOAD_LIMIT).
+    exports: Exports = field(default_factory=Exports)
 
 
 @dataclass

@@ -92,6 +92,15 @@ async def of_orgs(
     return [_row(d, u.path, u.name) for d, u in (await session.execute(query)).all()]
 
 
+async def around(session: AsyncSession, path: str, limit: int = 500) -> list[SchoolDeadlineRow]:
+    """Deadlines not cancelled set at or below `path`, or above it (a department's, which
+    reach the schools below): an export's deadlines, by due date."""
+    above = [int(part) for part in path.strip("/").split("/") if part]
+    query = _active().where(under(path) | OrgUnit.id.in_(above))
+    query = query.order_by(SchoolDeadline.due_date, SchoolDeadline.id).limit(limit)
+    return [_row(d, u.path, u.name) for d, u in (await session.execute(query)).all()]
+
+
 async def get(session: AsyncSession, deadline_id: int) -> SchoolDeadlineRow | None:
     found = (await session.execute(_active().where(SchoolDeadline.id == deadline_id))).first()
     return _row(found[0], found[1].path, found[1].name) if found else None

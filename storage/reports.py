@@ -136,6 +136,12 @@ def _in_scope(paths: Sequence[str]) -> ColumnElement[bool]:
     )
 
 
+def in_scope_clause(paths: Sequence[str]) -> ColumnElement[bool]:
+    """Reports whose author belongs at or below one of `paths` (or, collective ones, whose
+    class or unit is there): the review queue's scope, and an export's."""
+    return _in_scope(paths)
+
+
 def author_id() -> ColumnElement[int]:
     """Who sent a report: its person, or the head who sent a collective one."""
     return func.coalesce(Report.person_id, Report.reported_by)

@@ -118,3 +118,15 @@ class StatsCallback(CallbackData, prefix="st"):
     a: Literal["show", "chart", "week", "quiz", "sa", "fig"]
     i: Annotated[int, Field(ge=0, le=99)] = 0
     p: Annotated[int, Field(ge=0, le=999)] = 0
+
+
+class ExportCallback(CallbackData, prefix="ex"):
+    """/export at place `o`: open (its card: the file kinds, and the places below it),
+    xlsx (the whole workbook), csv (the list of sheets) or sheet (sheet `s` as CSV). The
+    place is checked with bot.services.scopes and the sheet against the export's sheets,
+    so a forged button exports nothing."""
+
+    v: int
+    o: DB_ID
+    a: Literal["open", "xlsx", "csv", "sheet"]
+    s: Annotated[str, Field(pattern=r"^[a-z_]{0,12}$")] = ""

@@ -22,6 +22,7 @@ from typing import Any
 from bot.campaign.nominations import Award, Rule
 from bot.campaign.pack import CampaignPack
 from bot.i18n import Renderer, fmt_date, fmt_percent
+from bot.services.export_sheets import Scope
 from bot.services.nominations import Candidate, Proof, Shortlist, evidence_date, shortlists
 from bot.services.spreadsheets import Column, Sheet, local, write_xlsx
 from bot.text import Joined, Plain, T, Text
@@ -49,7 +50,7 @@ STATUSES = {
 CHANGES = {"added": T("Added by the principal"), "removed": T("Removed by the principal")}
 COLUMNS = (
     Column(T("Award")),
-    Column(T("Name")),
+    Column(T("Person, class or unit")),
     Column(T("Role")),
     Column(T("Class or unit")),
     Column(T("School")),
@@ -167,6 +168,13 @@ async def nominations_sheet(
 ) -> Sheet:
     """Every award's shortlist at or below `path` as one sheet, in `render`'s language."""
     return sheet_of(await shortlists(uow, campaign_id, pack, path), pack, render)
+
+
+async def for_export(scope: Scope) -> Sheet:
+    """The shortlists' sheet in /export's workbook (bot.services.exports.SHEETS)."""
+    return await nominations_sheet(
+        scope.uow, scope.campaign_id, scope.pack, scope.path, scope.render
+    )
 
 
 def plain(sheet: Sheet, render: Renderer) -> Sheet:

@@ -1,8 +1,9 @@
 """Sheets of rows written as an XLSX workbook or as CSV, with constant memory.
 
 A `Sheet` names its columns and the kind of each (text, whole number, number,
-percentage, date); its rows are any iterable, read once, so a generator can stream
-a large export straight from the database. XLSX uses xlsxwriter's constant-memory
+percentage, date); its rows are any iterable or async iterable, read once, so a
+generator can stream a large export straight from the database (`write_xlsx_async`,
+`write_csv_async` take sheets whose rows are read from it batch by batch). XLSX uses xlsxwriter's constant-memory
 mode: each row goes to disk as it is written. Column widths are taken from the
 header and the first `SAMPLE` rows, so they fit without holding the sheet.
 
@@ -15,9 +16,10 @@ correctly, with the same cells written as the reader would see them.
 from __future__ import annotations
 
 import csv
+import functools
 import itertools
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -47,7 +49,7 @@ class Column:
 class Sheet:
     name: Text
     columns: Sequence[Column]
-    rows: Iterable[Sequence[Any]]
+    rows: Iterable[Sequence[Any]] | AsyncIterable[Sequence[Any]]  # read once
 
 
 Progress = Callable[[str, int], None]  # (sheet name, rows written so far)
@@ -88,11 +90,20 @@ def _shown(value: Any, kind: Kind, locale: str, zone: Any = None) -> str:
     if kind == "percent" and isinstance(value, int | float):
         return fmt_percent(value, locale)
     if kind in ("int", "number") and isinstance(value, int | float):
-        return fmt_number(value, locale)
+        return _number_text(value, locale)
     if isinstance(value, date):
-        return fmt_date(local(value, zone), locale)
-        return fmt_date(value, locale)
+        return _date_text(local(value, zone), locale)
     return str(clean(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_text(day: date, locale: str) -> str:
+    return fmt_date(day, locale)  # Babel: slow, and an export repeats its days
+
+
+@functools.lru_cache(maxsize=4096)
+def _number_text(value: float, locale: str) -> str:
+    return fmt_number(value, locale)
 
 
 def _widths(
@@ -107,96 +118,216 @@ def _widths(
     return widths
 
 
+def _checked(row: Sequence[Any], columns: Sequence[Column]) -> Sequence[Any]:
+    if len(row) != len(columns):
+        raise ValueError(f"a row has {len(row)} cells for {len(columns)} columns")
+    return row
+
+
 def _rows(sheet: Sheet) -> tuple[list[Sequence[Any]], Iterator[Sequence[Any]]]:
-    rows = iter(sheet.rows)
-    sample = list(itertools.islice(rows, SAMPLE))
-    for row in sample:
-        if len(row) != len(sheet.columns):
-            raise ValueError(f"a row has {len(row)} cells for {len(sheet.columns)} columns")
+    rows = iter(sheet.rows)  # type: ignore[arg-type]
+    sample = [_checked(row, sheet.columns) for row in itertools.islice(rows, SAMPLE)]
     return sample, rows
+
+
+async def _rows_async(
+    sheet: Sheet,
+) -> tuple[list[Sequence[Any]], AsyncIterator[Sequence[Any]]]:
+    rows = aiter(sheet.rows)  # type: ignore[arg-type]
+    sample: list[Sequence[Any]] = []
+    async for row in rows:
+        sample.append(_checked(row, sheet.columns))
+        if len(sample) == SAMPLE:
+            break
+    return sample, rows
+
+
+class _Book:
+    """One workbook being written: sheets started, rows added, then closed."""
+
+    def __init__(self, path: Path, render: Renderer, progress: Progress | None) -> None:
+        self.render = render
+        self.progress = progress
+        # Its row files beside the workbook: one folder to remove, whatever happens.
+        options = {"constant_memory": True, "strings_to_urls": False, "tmpdir": str(path.parent)}
+        self.book = xlsxwriter.Workbook(str(path), options)
+        book = self.book
+        self.formats = {
+            "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+            "date": book.add_format({"num_format": DATE_FORMATS.get(render.locale, "d/m/yyyy")}),
+            "percent": book.add_format({"num_format": "0.0%"}),
+            "int": book.add_format({"num_format": "#,##0"}),
+            "number": book.add_format({"num_format": "#,##0.##"}),
+        }
+        self.taken: set[str] = set()
+        self.total = 0
+
+    def start(self, sheet: Sheet, sample: list[Sequence[Any]]) -> _Cells:
+        name = _sheet_name(self.render, sheet, self.taken)
+        headers = [self.render(column.title) for column in sheet.columns]
+        page = self.book.add_worksheet(name)
+        widths = _widths(headers, sample, sheet.columns, self.render.locale)
+        for index, width in enumerate(widths):
+            page.set_column(index, index, width)
+        page.freeze_panes(1, 0)
+        for index, header in enumerate(headers):
+            page.write_string(0, index, header, self.formats["header"])
+        return _Cells(page, sheet.columns, self.formats, self.render.zone)
+
+    def row(self, cells: _Cells, line: int, row: Sequence[Any]) -> None:
+        cells.write(line, row)
+        if self.progress is not None and line % PROGRESS_EVERY == 0:
+            self.progress(cells.page.name, line)
+
+    def finish(self, cells: _Cells, lines: int) -> None:
+        if lines:
+            cells.page.autofilter(0, 0, lines, len(cells.kinds) - 1)
+        self.total += lines
+        if self.progress is not None:
+            self.progress(cells.page.name, lines)
 
 
 def write_xlsx(
     path: Path, sheets: Iterable[Sheet], render: Renderer, progress: Progress | None = None
 ) -> int:
     """Write the workbook; returns the number of data rows written."""
-    locale = render.locale
-    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_urls": False})
-    formats = {
-        "header": book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
-        "date": book.add_format({"num_format": DATE_FORMATS.get(locale, "d/m/yyyy")}),
-        "percent": book.add_format({"num_format": "0.0%"}),
-        "int": book.add_format({"num_format": "#,##0"}),
-        "number": book.add_format({"num_format": "#,##0.##"}),
-    }
-    total = 0
-    taken: set[str] = set()
+    book = _Book(path, render, progress)
     try:
         for sheet in sheets:
-            name = _sheet_name(render, sheet, taken)
-            headers = [render(column.title) for column in sheet.columns]
             sample, rest = _rows(sheet)
-            page = book.add_worksheet(name)
-            for index, width in enumerate(_widths(headers, sample, sheet.columns, locale)):
-                page.set_column(index, index, width)
-            page.freeze_panes(1, 0)
-            for index, header in enumerate(headers):
-                page.write_string(0, index, header, formats["header"])
+            page = book.start(sheet, sample)
             line = 0
             for line, row in enumerate(itertools.chain(sample, rest), start=1):
-                _write_row(page, line, row, sheet.columns, formats, render.zone)
-                if progress is not None and line % PROGRESS_EVERY == 0:
-                    progress(name, line)
-            if line:
-                page.autofilter(0, 0, line, len(headers) - 1)
-            total += line
-            if progress is not None:
-                progress(name, line)
+                book.row(page, line, row)
+            book.finish(page, line)
     finally:
-        book.close()
-    return total
+        book.book.close()
+    return book.total
 
 
-def _write_row(
-    page: Any,
-    line: int,
-    row: Sequence[Any],
-    columns: Sequence[Column],
-    formats: dict[str, Any],
-    zone: Any,
-) -> None:
-    if len(row) != len(columns):
-        raise ValueError(f"a row has {len(row)} cells for {len(columns)} columns")
-    for index, (value, column) in enumerate(zip(row, columns, strict=True)):
-        if value is None or value == "":
-            continue
-        if isinstance(value, bool):
-            page.write_boolean(line, index, value)
-        elif column.kind == "date" and isinstance(value, date):
-            day = local(value, zone)
-            naive = datetime(day.year, day.month, day.day)  # noqa: DTZ001 (Excel has no zones)
-            page.write_datetime(line, index, naive, formats["date"])
-        elif column.kind in ("percent", "int", "number") and isinstance(value, int | float):
-            page.write_number(line, index, value, formats[column.kind])
-        else:
-            page.write_string(line, index, str(clean(value)))
+async def write_xlsx_async(
+    path: Path,
+    sheets: AsyncIterable[Sheet] | Iterable[Sheet],
+    render: Renderer,
+    progress: Progress | None = None,
+) -> int:
+    """`write_xlsx` for sheets (and rows) that come from the database as they are read:
+    each sheet's rows may be an async iterable, and the sheets themselves too."""
+    book = _Book(path, render, progress)
+    try:
+        async for sheet in _each(sheets):
+            sample, rest = await _rows_async(sheet) if _is_async(sheet) else _rows(sheet)
+            page = book.start(sheet, sample)
+            line = 0
+            for line, row in enumerate(sample, start=1):
+                book.row(page, line, row)
+            async for row in _each(rest):
+                line += 1
+                book.row(page, line, row)
+            book.finish(page, line)
+    finally:
+        book.book.close()
+    return book.total
 
 
-def write_csv(path: Path, sheet: Sheet, render: Renderer) -> int:
+def _is_async(sheet: Sheet) -> bool:
+    return isinstance(sheet.rows, AsyncIterable)
+
+
+async def _each(items: AsyncIterable[Any] | Iterable[Any]) -> AsyncIterator[Any]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
+
+
+EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's serial dates (the 1900 system)
+NUMERIC = ("percent", "int", "number")
+
+
+class _Cells:
+    """Writes one sheet's rows, each cell as its column's kind asks: the hot loop of a
+    large export, so each column's kind is looked up once and each day's serial number
+    once (a date cell is its serial with a date format, as xlsxwriter writes datetimes)."""
+
+    def __init__(
+        self, page: Any, columns: Sequence[Column], formats: dict[str, Any], zone: Any
+    ) -> None:
+        self.page = page
+        self.kinds = tuple(column.kind for column in columns)
+        self.formats = formats
+        self.zone = zone
+        self.serials: dict[date, int] = {}
+
+    def serial(self, value: date) -> int:
+        day = local(value, self.zone)
+        found = self.serials.get(day)
+        if found is None:
+            if len(self.serials) > 100_000:
+                self.serials.clear()
+            found = self.serials[day] = (day - EXCEL_EPOCH).days
+        return found
+
+    def write(self, line: int, row: Sequence[Any]) -> None:
+        kinds = self.kinds
+        if len(row) != len(kinds):
+            raise ValueError(f"a row has {len(row)} cells for {len(kinds)} columns")
+        page = self.page
+        for index, value in enumerate(row):
+            if value is None:
+                continue
+            cls = type(value)
+            if cls is str:
+                if value:
+                    page.write_string(line, index, value if value.isascii() else clean(value))
+            elif cls is bool:
+                page.write_boolean(line, index, value)
+            elif kinds[index] == "date" and isinstance(value, date):
+                page.write_number(line, index, self.serial(value), self.formats["date"])
+            elif kinds[index] in NUMERIC and isinstance(value, int | float):
+                page.write_number(line, index, value, self.formats[kinds[index]])
+            else:
+                page.write_string(line, index, str(clean(value)))
+
+
+def _csv_row(row: Sequence[Any], columns: Sequence[Column], render: Renderer) -> list[str]:
+    return [
+        _shown(value, column.kind, render.locale, render.zone)
+        for value, column in zip(_checked(row, columns), columns, strict=True)
+    ]
+
+
+def write_csv(path: Path, sheet: Sheet, render: Renderer, progress: Progress | None = None) -> int:
     """One sheet as CSV, UTF-8 with a byte-order mark; returns the rows written."""
-    locale = render.locale
     count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         out = csv.writer(handle)
         out.writerow([render(column.title) for column in sheet.columns])
-        for row in sheet.rows:
-            if len(row) != len(sheet.columns):
-                raise ValueError(f"a row has {len(row)} cells for {len(sheet.columns)} columns")
-            out.writerow(
-                [
-                    _shown(value, column.kind, locale, render.zone)
-                    for value, column in zip(row, sheet.columns, strict=True)
-                ]
-            )
+        for row in sheet.rows:  # type: ignore[union-attr]
+            out.writerow(_csv_row(row, sheet.columns, render))
             count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(render(sheet.name), count)
+    if progress is not None:
+        progress(render(sheet.name), count)
+    return count
+
+
+async def write_csv_async(
+    path: Path, sheet: Sheet, render: Renderer, progress: Progress | None = None
+) -> int:
+    """`write_csv` for rows that may be an async iterable (read from the database)."""
+    count = 0
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow([render(column.title) for column in sheet.columns])
+        async for row in _each(sheet.rows):
+            out.writerow(_csv_row(row, sheet.columns, render))
+            count += 1
+            if progress is not None and count % PROGRESS_EVERY == 0:
+                progress(render(sheet.name), count)
+    if progress is not None:
+        progress(render(sheet.name), count)
     return count

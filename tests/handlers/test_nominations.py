@@ -133,7 +133,7 @@ async def test_a_principal_sees_the_lists_gets_the_sheet_and_changes_them(
         "Danh hiệu, hình thức khen thưởng",
         "Tên cá nhân, tập thể",
         "Vai trò",
-        "Lớp, tổ",
+        "Lớp hoặc tổ",
         "Trường",
     ]
     rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]

@@ -81,7 +81,11 @@ def tally_line(tally: indicators.Tally, lang: str) -> Text:
     title = Plain(tally.indicator.title.get(lang))
     target = _pct(tally.target, lang)
     coverage = tally.coverage
-    if coverage is None:  # an indicator that counts schools
+    if coverage is None and not tally.population:  # no schools, classes or units here
+        return T(
+            "➖ {title}: none here to count yet (target {target})", title=title, target=target
+        )
+    if coverage is None:  # an indicator that counts schools, classes or units
         mark = Plain("✅" if tally.met else "⚠️")
         return T(
             "{mark} {title}: {done}/{total} ({share}); target {target}",

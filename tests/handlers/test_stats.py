@@ -193,6 +193,9 @@ async def test_an_empty_school_says_so_and_draws_nothing(harness: Harness) -> No
     await h.say(principal, "/stats")
     view = next(t for t in h.session.texts(principal.id) if t.startswith("📊 THCS Tam Sơn"))
     assert "chưa có lớp, tổ hay trường trực thuộc" in view
+    # What counts classes or units has nothing to divide: said so, not 0/0 (0%).
+    assert "➖ Lớp đăng ký thi đua tập thể: chưa có đơn vị nào để tính (chỉ tiêu 100%)" in view
+    assert "0/0" not in view
     assert not photos(h, principal)
     labels = [label for label, _ in h.buttons(principal)]
     assert "📈 Theo tuần" in labels and not any(label.startswith("🔎") for label in labels)

@@ -6,6 +6,7 @@ temporary folder, a fixed clock; nothing reaches the internet.
 
     .venv/bin/python scripts/tour.py            # both languages
     .venv/bin/python scripts/tour.py en         # one
+    .venv/bin/python scripts/tour.py --shots docs   # also save the charts it sends, as PNG
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from aiogram.methods import (
     SendMessage,
     SendPhoto,
 )
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup
 
 from tests.support.harness import Harness, Person
 
@@ -42,6 +43,7 @@ WORDS = {
         "bot": "Bot",
         "card": "thẻ",
         "photo": "ảnh",
+        "document": "tệp",
         "alert": "thông báo nhanh",
         "tap": "bấm",
         "language": "Tiếng Việt",
@@ -63,6 +65,7 @@ WORDS = {
         "bot": "Bot",
         "card": "card",
         "photo": "photo",
+        "document": "file",
         "alert": "pop-up",
         "tap": "taps",
         "language": "English",
@@ -81,8 +84,9 @@ WORDS = {
 class Tour:
     """Runs one language's day and prints every exchange as the people in it saw it."""
 
-    def __init__(self, h: Harness, language: str) -> None:
+    def __init__(self, h: Harness, language: str, shots: Path | None = None) -> None:
         self.h = h
+        self.shots = shots
         self.language = language
         self.words = WORDS[language]
         self.roles: dict[int, str] = {}
@@ -114,6 +118,21 @@ class Tour:
         label, data = self.h.buttons(who)[0]
         await self.act(who, f"({self.words['tap']}) {label}", self.h.press(who, data))
 
+    def _keep(self, request: SendPhoto) -> None:
+        """A chart the bot drew (bytes it uploaded), saved as tour-<language>-<n>.png."""
+        if self.shots is None or not isinstance(request.photo, BufferedInputFile):
+            return
+        self.shots.mkdir(parents=True, exist_ok=True)
+        taken = len(list(self.shots.glob(f"tour-{self.language}-*.png")))
+        (self.shots / f"tour-{self.language}-{taken + 1}.png").write_bytes(request.photo.data)
+
+    async def later(self, who: Person) -> None:
+        """What work started by the last step (an export) sends once it is done."""
+        seen = len(self.h.session.requests)
+        await self.h.app.shared.background.drain(120.0)
+        self._seen = seen
+        self._show(who)
+
     async def photo(self, who: Person) -> None:
         await self.act(who, f"({self.words['evidence']})", self.h.photo(who))
 
@@ -136,6 +155,10 @@ class Tour:
                 speaker += f" ({self.words['card']})"
             elif isinstance(request, SendPhoto):
                 speaker += f" ({self.words['photo']})"
+                self._keep(request)
+            elif isinstance(request, SendDocument):
+                name = getattr(request.document, "filename", None) or ""
+                speaker += f" ({self.words['document']} {name})".rstrip()
             text = getattr(request, "text", None) or getattr(request, "caption", None) or ""
             markup = request.reply_markup
             if isinstance(markup, InlineKeyboardMarkup):
@@ -171,10 +194,10 @@ class Tour:
         await self.tap(who, self.words["send"])
 
 
-async def day(language: str, folder: Path) -> None:
+async def day(language: str, folder: Path, shots: Path | None = None) -> None:
     h = await Harness.create(f"sqlite+aiosqlite:///{folder / f'tour-{language}.db'}")
     try:
-        tour = Tour(h, language)
+        tour = Tour(h, language, shots)
         w = tour.words
         province = await h.org(SCHOOL[0])
         school = await h.org(*SCHOOL)
@@ -217,6 +240,10 @@ async def day(language: str, folder: Path) -> None:
         await tour.tap(minh, w["approve"])
         await tour.say(minh, "/class")
         await tour.say(minh, "/stats")
+        await tour.say(minh, "/nominations")
+        await tour.say(minh, "/export")
+        await tour.tap(minh, "XLSX")
+        await tour.later(minh)
 
         tour.heading(w["dept_admin"])
         await tour.join(hung, await h.invite(province, "dept_admin"))
@@ -229,12 +256,16 @@ async def day(language: str, folder: Path) -> None:
         await h.close()
 
 
-async def main(languages: list[str]) -> None:
+async def main(args: list[str]) -> None:
+    shots = next((Path(a.split("=", 1)[1]) for a in args if a.startswith("--shots=")), None)
+    if "--shots" in args:
+        shots = Path(args[args.index("--shots") + 1])
+    languages = [a for a in args if a in ("vi", "en")] or ["vi", "en"]
     with tempfile.TemporaryDirectory() as folder:
         for language in languages:
             print(f"\n##### {language} #####")
-            await day(language, Path(folder))
+            await day(language, Path(folder), shots)
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1:] or ["vi", "en"]))
+    asyncio.run(main(sys.argv[1:]))

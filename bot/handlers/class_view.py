@@ -82,9 +82,7 @@ def tally_line(tally: indicators.Tally, lang: str) -> Text:
     target = _pct(tally.target, lang)
     coverage = tally.coverage
     if coverage is None and not tally.population:  # no schools, classes or units here
-        return T(
-            "➖ {title}: none here to count yet (target {target})", title=title, target=target
-        )
+        return T("➖ {title}: none here to count yet (target {target})", title=title, target=target)
     if coverage is None:  # an indicator that counts schools, classes or units
         mark = Plain("✅" if tally.met else "⚠️")
         return T(

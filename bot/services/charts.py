@@ -9,6 +9,7 @@ matplotlib and has every Vietnamese diacritic.
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -50,6 +51,11 @@ def _short(label: str) -> str:
     return label if len(label) <= LABEL_MAX else label[: LABEL_MAX - 1] + "…"
 
 
+def _wrapped(title: str, figure: Figure) -> str:
+    """A long title (an indicator's full wording) on as many lines as the width needs."""
+    return textwrap.fill(title, width=max(40, int(figure.get_figwidth() * 9.5)))
+
+
 def _png(figure: Figure) -> bytes:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
@@ -70,20 +76,20 @@ def bar_figure(chart: Bars) -> Figure:
     figure = Figure(figsize=(max(6.0, 0.55 * count + 2), 4.6))
     axes = figure.add_subplot()
     xs = range(count)
-    width = 0.38
     progress = [value or 0.0 for value in chart.progress]
     reach = [value or 0.0 for value in chart.reach]
+    paired = any(value is not None for value in chart.reach)  # none for schools, classes, units
+    width = 0.38 if paired else 0.6
+    shift = width / 2 if paired else 0.0
     axes.bar(
-        [x - width / 2 for x in xs],
+        [x - shift for x in xs],
         progress,
         width,
         color=PROGRESS_COLOUR,
         label=chart.progress_label,
     )
-    if any(value is not None for value in chart.reach):  # none for schools, classes, units
-        axes.bar(
-            [x + width / 2 for x in xs], reach, width, color=REACH_COLOUR, label=chart.reach_label
-        )
+    if paired:
+        axes.bar([x + shift for x in xs], reach, width, color=REACH_COLOUR, label=chart.reach_label)
     for x, value in zip(xs, chart.progress, strict=True):
         if value is None:
             axes.text(
@@ -100,6 +106,7 @@ def bar_figure(chart: Bars) -> Figure:
         chart.target, color=TARGET_COLOUR, linestyle="--", linewidth=1.5, label=chart.target_label
     )
     axes.set_ylim(0, 1.05)
+    axes.set_xlim(-0.6, count - 0.4)  # every group in view, even one without bars
     axes.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
     axes.set_xticks(list(xs))
     axes.set_xticklabels(
@@ -108,7 +115,7 @@ def bar_figure(chart: Bars) -> Figure:
         ha="right" if count > 5 else "center",
         family=FONT,
     )
-    axes.set_title(chart.title, family=FONT, fontsize=12)
+    axes.set_title(_wrapped(chart.title, figure), family=FONT, fontsize=12)
     axes.legend(
         prop={"family": FONT, "size": 9},
         loc="upper center",
@@ -142,7 +149,7 @@ def line_chart(chart: Lines) -> bytes:
     step = max(1, len(xs) // 10)
     axes.set_xticks(xs[::step])
     axes.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: _week_label(chart, x)))
-    axes.set_title(chart.title, family=FONT, fontsize=12)
+    axes.set_title(_wrapped(chart.title, figure), family=FONT, fontsize=12)
     if chart.series:
         axes.legend(prop={"family": FONT, "size": 8}, loc="upper left", framealpha=0.9)
     axes.grid(alpha=0.3)

@@ -15,20 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from storage.models import Broadcast, Membership, OrgUnit, Person, QuizAttempt, Report
+from storage.people import Member, members_query
 from storage.reports import author_id, in_scope_clause, under
-
-
-@dataclass(frozen=True)
-class Member:
-    """One membership of a person at or below the exported node."""
-
-    person_id: int
-    name: str
-    role: str
-    org_id: int
-    org_name: str
-    org_kind: str
-    org_path: str
 
 
 @dataclass(frozen=True)
@@ -79,17 +67,7 @@ async def members(session: AsyncSession, path: str, person_ids: Sequence[int]) -
     if not person_ids:
         return []
     query = (
-        select(
-            Person.id,
-            Person.display_name,
-            Membership.role,
-            OrgUnit.id,
-            OrgUnit.name,
-            OrgUnit.kind,
-            OrgUnit.path,
-        )
-        .join(Membership, Membership.person_id == Person.id)
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        members_query()
         .where(Person.id.in_(list(person_ids)), under(path))
         .order_by(Person.id, OrgUnit.path, Membership.role)
     )

@@ -20,20 +20,8 @@ from storage.models import (
     QuizAttempt,
     Report,
 )
+from storage.people import Member, members_query
 from storage.reports import under
-
-
-@dataclass(frozen=True)
-class Member:
-    """A person holding `role` in org `org_id` (a school, unit or class)."""
-
-    person_id: int
-    name: str
-    role: str
-    org_id: int
-    org_name: str
-    org_kind: str
-    org_path: str
 
 
 @dataclass(frozen=True)
@@ -126,17 +114,7 @@ async def members(
     `among`, a statement selecting person ids, when given), with where they sit; one row
     per membership, by name."""
     query = (
-        select(
-            Person.id,
-            Person.display_name,
-            Membership.role,
-            OrgUnit.id,
-            OrgUnit.name,
-            OrgUnit.kind,
-            OrgUnit.path,
-        )
-        .join(Membership, Membership.person_id == Person.id)
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        members_query()
         .where(Membership.role.in_(list(roles)), under(path), Person.status != "forgotten")
         .order_by(Person.display_name, Person.id, OrgUnit.path)
     )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from storage.models import (
     Acknowledgement,
@@ -23,6 +25,39 @@ from storage.models import (
     QuizAttempt,
     Report,
 )
+
+
+@dataclass(frozen=True)
+class Member:
+    """One membership of a person: who, in which role, in which org (a school, unit or
+    class), as the exports and the award shortlists list them."""
+
+    person_id: int
+    name: str
+    role: str
+    org_id: int
+    org_name: str
+    org_kind: str
+    org_path: str
+
+
+def members_query() -> Select[Any]:
+    """People joined to their memberships and orgs, in `Member`'s columns; callers add
+    their own conditions and order."""
+    return (
+        select(
+            Person.id,
+            Person.display_name,
+            Membership.role,
+            OrgUnit.id,
+            OrgUnit.name,
+            OrgUnit.kind,
+            OrgUnit.path,
+        )
+        .join(Membership, Membership.person_id == Person.id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+    )
+
 
 _people = Person.__table__
 # Hot-path statements are built once: building one costs more than SQLite takes to run it.

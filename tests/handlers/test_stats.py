@@ -4,13 +4,15 @@ forged or out-of-role presses."""
 
 from __future__ import annotations
 
+import pytest
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy import select
 
 from bot.handlers.callbacks import VERSION, StatsCallback
 from bot.jobs import JobContext
-from bot.services import snapshots
+from bot.services import charts, snapshots
+from bot.services import stats as stats_service
 from storage import headcounts
 from storage.models import AuditEntry, SelfAssessmentEntry
 from tests.handlers.test_headcounts import report_services
@@ -196,3 +198,70 @@ async def test_an_empty_school_says_so_and_draws_nothing(harness: Harness) -> No
     assert not photos(h, principal)
     labels = [label for label, _ in h.buttons(principal)]
     assert "📈 Theo tuần" in labels and not any(label.startswith("🔎") for label in labels)
+
+
+async def test_the_bars_carry_each_classs_progress_reach_and_target(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What goes to the worker: the solid bar is who did it, the light one who joined,
+    both of the class's headcount, and the target line is the plan's share."""
+    h = harness
+    ids = await a_school(h)
+    principal = Person(991, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    parents = [Person(992 + n, f"Phụ huynh {n}") for n in range(3)]
+    for parent in parents:
+        await onboard(h, parent, await h.invite(ids["10A1"], "parent"))
+    for parent in parents[:2]:
+        await report_services(h, parent)
+    drawn: list[charts.Bars] = []
+
+    async def draw(work: object, chart: charts.Bars) -> bytes:
+        drawn.append(chart)
+        return PNG
+
+    monkeypatch.setattr(h.app.shared.workers, "run", draw)
+    await h.say(principal, "/stats")
+    await h.press(principal, h.button(principal, "Chỉ số tiếp"))
+    families = drawn[-1]
+    assert families.title.startswith(FAMILIES)
+    assert list(families.labels) == ["10A1", "10A2"]
+    # 10A1: 2 of its 4 did it, 3 of 4 joined; 10A2 has no headcount.
+    assert list(families.progress) == [0.5, None]
+    assert list(families.reach) == [0.75, None]
+    assert families.target == 0.9
+
+
+async def test_a_school_with_more_classes_than_a_page_turns_to_the_next(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    school = await h.org(*SCHOOL)
+    names = [f"Lớp {n:02}" for n in range(1, stats_service.PAGE + 2)]
+    for name in names:
+        await h.org(*SCHOOL, ("class", name))
+    principal = Person(1001, "Cô Lan")
+    await onboard(h, principal, await h.invite(school, "principal"))
+    drawn: list[charts.Bars] = []
+
+    async def draw(work: object, chart: charts.Bars) -> bytes:
+        drawn.append(chart)
+        return PNG
+
+    monkeypatch.setattr(h.app.shared.workers, "run", draw)
+    await h.say(principal, "/stats")  # the families' indicator is the only one by class
+    first = list(drawn[-1].labels)
+    assert len(first) == stats_service.PAGE and "trang 1/2" in drawn[-1].title
+    labels = [label for label, _ in h.buttons(principal)]
+    assert {label for label in labels if label.startswith("🔎")} == {f"🔎 {n}" for n in first}
+    assert "Trang 2 »" in labels and not any("« Trang" in label for label in labels)
+
+    await h.press(principal, h.button(principal, "Trang 2 »"))
+    (last,) = drawn[-1].labels  # tree order: the one class the first page had no room for
+    assert sorted([*first, last]) == names
+    assert "trang 2/2" in drawn[-1].title and "trang 2/2" in (
+        photos(h, principal)[-1].caption or ""
+    )
+    labels = [label for label, _ in h.buttons(principal)]
+    assert [label for label in labels if label.startswith("🔎")] == [f"🔎 {last}"]
+    assert "« Trang 1" in labels and "Trang 2 »" not in labels

@@ -407,3 +407,27 @@ async def test_the_families_rule_holds_at_exactly_its_share_and_counts_up_to_the
     assert await families_of_10a2(8) == (4, 8)
     assert await families_of_10a2(9) is None  # 4 of 9 is 44%, below 50%
     assert await families_of_10a2(3) == (3, 3)
+
+
+async def test_a_change_to_one_award_leaves_the_same_names_change_to_another(
+    world: World,
+) -> None:
+    head = await principal(world)
+    await change(world, head, key=f"p{AN}", action="remove", reason="Chưa đủ minh chứng")
+    await change(
+        world,
+        head,
+        key=f"p{AN}",
+        action="add",
+        reason="Có chữ ký số",
+        award_id="staff_merit_province",
+    )
+    lists = await world.lists("/1/2/")
+    assert lists["staff_certificate"] == ["Trần Thị Bình"]
+    assert lists["staff_merit_province"] == ["Nguyễn Văn An", "Trần Thị Bình"]
+    async with world.db.transaction() as session:
+        stored = {
+            (row.award_key, row.person_id, row.change)
+            for row in await session.scalars(select(NominationChange))
+        }
+    assert stored == {("staff_certificate", AN, "removed"), ("staff_merit_province", AN, "added")}

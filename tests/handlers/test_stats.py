@@ -265,3 +265,27 @@ async def test_a_school_with_more_classes_than_a_page_turns_to_the_next(
     labels = [label for label, _ in h.buttons(principal)]
     assert [label for label in labels if label.startswith("🔎")] == [f"🔎 {last}"]
     assert "« Trang 1" in labels and "Trang 2 »" not in labels
+
+
+async def test_a_principal_who_also_teaches_elsewhere_sees_nothing_of_that_school(
+    harness: Harness,
+) -> None:
+    """Only principal and department memberships give a scope: a principal's staff
+    membership in another school is no way into that school's figures."""
+    h = harness
+    ids = await a_school(h)
+    other = await h.org(("province", "Bắc Ninh"), ("school", "THCS Tam Sơn"))
+    other_class = await h.org(("province", "Bắc Ninh"), ("school", "THCS Tam Sơn"), ("class", "6A"))
+    principal = Person(1011, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    await h.say(principal, f"/start {await h.invite(other, 'staff')}")
+    assert "THCS Tam Sơn" in h.last_text(principal)  # joined there as staff
+
+    await h.say(principal, "/stats")
+    assert not any("THCS Tam Sơn" in t for t in h.session.texts(principal.id) if t.startswith("📊"))
+    alerts, drawn = len(h.alerts()), len(photos(h, principal))
+    for forged in (stats(other), stats(other_class), stats(other, "week"), stats(other, "fig")):
+        await h.press(principal, forged)
+    assert len(h.alerts()) == alerts + 4
+    assert all("không thuộc phạm vi" in alert for alert in h.alerts()[alerts:])
+    assert len(photos(h, principal)) == drawn

@@ -103,7 +103,9 @@ async def test_a_principal_sees_the_school_and_drills_down_to_a_class_and_back(
     assert "Theo tuần" in (photos(h, principal)[-1].caption or "")
 
     await h.press(principal, stats(ids["school"], "quiz"))
-    assert "📊" in h.last_text(principal)
+    standings = h.last_text(principal)
+    # A school ranks its classes: 10A1 has the three parents, none took it yet.
+    assert "1. 10A1: 0% — 0/3" in standings and "THPT Lý Thái Tổ:" not in standings
 
 
 async def test_a_principal_enters_the_4725_scores_and_a_figure(harness: Harness) -> None:

@@ -123,3 +123,29 @@ def test_a_weeks_share_is_none_without_a_headcount_not_zero() -> None:
     # Schools, classes, units: achieved / counted; none counted says nothing.
     assert snapshots.share(row(population=3, achieved=1, headcount=None, counted=None)) == 1 / 3
     assert snapshots.share(row(population=0, achieved=0, headcount=None, counted=None)) is None
+
+
+async def test_weeks_outside_the_campaign_get_only_the_marker(sqlite_url) -> None:
+    """The default pack runs 1/1/2025–31/12/2030: the week of Monday 30/12/2024 overlaps
+    it and is taken in full; the week before and a week after its end have no figures,
+    only the marker that says the node was looked at."""
+    clock = FixedClock(datetime(2024, 12, 23, 0, 5, tzinfo=ZONE))
+    app = make_app(sqlite_url, clock)
+    await build_world(app.database, clock.now())
+    ctx = JobContext(app.shared, app.database, clock)
+    try:
+        for day in (date(2024, 12, 23), date(2024, 12, 30), date(2031, 1, 6)):
+            clock.at = datetime(day.year, day.month, day.day, 0, 5, tzinfo=ZONE)
+            assert await snapshots.weekly(ctx, clock.now()) == NODES
+        async with app.database.transaction() as session:
+            rows = list(await session.scalars(select(Snapshot)))
+        figures = Counter(row.week for row in rows if row.indicator != snapshots.TAKEN)
+        markers = Counter(row.week for row in rows if row.indicator == snapshots.TAKEN)
+        assert set(figures) == {date(2024, 12, 30)}
+        assert markers == {
+            date(2024, 12, 23): NODES,
+            date(2024, 12, 30): NODES,
+            date(2031, 1, 6): NODES,
+        }
+    finally:
+        await app.database.dispose()

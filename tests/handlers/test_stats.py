@@ -13,7 +13,7 @@ from bot.handlers.callbacks import VERSION, StatsCallback
 from bot.jobs import JobContext
 from bot.services import charts, snapshots
 from bot.services import stats as stats_service
-from storage import headcounts
+from storage import headcounts, school_entries
 from storage.models import AuditEntry, SelfAssessmentEntry
 from tests.handlers.test_headcounts import report_services
 from tests.handlers.test_onboarding import SCHOOL, onboard
@@ -291,3 +291,42 @@ async def test_a_principal_who_also_teaches_elsewhere_sees_nothing_of_that_schoo
     assert len(h.alerts()) == alerts + 4
     assert all("không thuộc phạm vi" in alert for alert in h.alerts()[alerts:])
     assert len(photos(h, principal)) == drawn
+
+
+async def test_the_school_view_keeps_this_years_self_assessment_apart_from_earlier_ones(
+    harness: Harness,
+) -> None:
+    h = harness
+    ids = await a_school(h)
+    principal = Person(1021, "Cô Lan")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+
+    async def entered(year: int, level: int) -> None:
+        async with h.app.database.transaction() as session:
+            await school_entries.put_assessment(
+                session,
+                org_id=ids["school"],
+                school_year=year,
+                scores={"teaching": 60.0, "management": 60.0},
+                met=[],
+                level=level,
+                person_id=None,
+                now=h.clock.now(),
+            )
+
+    def school_view() -> str:
+        return next(t for t in reversed(h.session.texts(principal.id)) if t.startswith("📊 THPT"))
+
+    await entered(2024, 3)
+    await entered(2025, 1)  # last school year; the clock is in September 2026
+    await h.say(principal, "/stats")
+    view = school_view()
+    assert "⚠️ Tự đánh giá QĐ 4725 2026–2027: chưa nhập" in view
+    assert "Các năm trước (mức): 2025–2026: 1; 2024–2025: 3" in view
+
+    await entered(2026, 2)
+    await h.say(principal, "/stats")
+    view = school_view()
+    assert "✅ Tự đánh giá QĐ 4725 2026–2027: mức 2" in view
+    assert "Các năm trước (mức): 2025–2026: 1; 2024–2025: 3" in view
+    assert "2026–2027: 2" not in view

@@ -4,6 +4,8 @@ forged or out-of-role presses."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile
@@ -330,3 +332,17 @@ async def test_the_school_view_keeps_this_years_self_assessment_apart_from_earli
     assert "✅ Tự đánh giá QĐ 4725 2026–2027: mức 2" in view
     assert "Các năm trước (mức): 2025–2026: 1; 2024–2025: 3" in view
     assert "2026–2027: 2" not in view
+
+
+async def test_the_weekly_line_has_this_mondays_point_early_on_monday(harness: Harness) -> None:
+    """00:30 on Monday 7/9/2026 in Vietnam is still Sunday in UTC: the snapshot the
+    scheduler took at the week's first tick is this week's, and the line shows it."""
+    h = harness
+    ids = await a_school(h)
+    principal = Person(1031, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    h.clock.at = datetime(2026, 9, 6, 17, 30, tzinfo=UTC)
+    assert await snapshots.weekly(JobContext(h.app.shared, h.app.database, h.clock), h.clock.now())
+    await h.press(principal, stats(ids["school"], "week"))
+    assert "Chưa có số liệu theo tuần" not in h.last_text(principal)
+    assert "Theo tuần" in (photos(h, principal)[-1].caption or "")

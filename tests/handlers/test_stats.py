@@ -4,14 +4,18 @@ forged or out-of-role presses."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
 from aiogram.methods import SendPhoto
 from aiogram.types import BufferedInputFile
 from sqlalchemy import select
 
 from bot.handlers.callbacks import VERSION, StatsCallback
 from bot.jobs import JobContext
-from bot.services import snapshots
-from storage import headcounts
+from bot.services import charts, snapshots
+from bot.services import stats as stats_service
+from storage import headcounts, school_entries
 from storage.models import AuditEntry, SelfAssessmentEntry
 from tests.handlers.test_headcounts import report_services
 from tests.handlers.test_onboarding import SCHOOL, onboard
@@ -101,7 +105,9 @@ async def test_a_principal_sees_the_school_and_drills_down_to_a_class_and_back(
     assert "Theo tuần" in (photos(h, principal)[-1].caption or "")
 
     await h.press(principal, stats(ids["school"], "quiz"))
-    assert "📊" in h.last_text(principal)
+    standings = h.last_text(principal)
+    # A school ranks its classes: 10A1 has the three parents, none took it yet.
+    assert "1. 10A1: 0% — 0/3" in standings and "THPT Lý Thái Tổ:" not in standings
 
 
 async def test_a_principal_enters_the_4725_scores_and_a_figure(harness: Harness) -> None:
@@ -122,7 +128,7 @@ async def test_a_principal_enters_the_4725_scores_and_a_figure(harness: Harness)
     for label, _ in list(h.buttons(principal))[:-1]:
         await h.press(principal, h.button(principal, label[2:12]))
     await h.press(principal, h.button(principal, "Xong"))
-    assert "Mức 2" in h.last_text(principal)
+    assert "Mức 2: đạt chỉ tiêu (Mức 2)" in h.last_text(principal)  # 60 is the weakest
     await h.press(principal, h.button(principal, "Lưu"))
     assert "mức 2" in h.last_text(principal)
     async with h.app.database.transaction() as session:
@@ -199,3 +205,147 @@ async def test_an_empty_school_says_so_and_draws_nothing(harness: Harness) -> No
     assert not photos(h, principal)
     labels = [label for label, _ in h.buttons(principal)]
     assert "📈 Theo tuần" in labels and not any(label.startswith("🔎") for label in labels)
+
+
+async def test_the_bars_carry_each_classs_progress_reach_and_target(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What goes to the worker: the solid bar is who did it, the light one who joined,
+    both of the class's headcount, and the target line is the plan's share."""
+    h = harness
+    ids = await a_school(h)
+    principal = Person(991, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    parents = [Person(992 + n, f"Phụ huynh {n}") for n in range(3)]
+    for parent in parents:
+        await onboard(h, parent, await h.invite(ids["10A1"], "parent"))
+    for parent in parents[:2]:
+        await report_services(h, parent)
+    drawn: list[charts.Bars] = []
+
+    async def draw(work: object, chart: charts.Bars) -> bytes:
+        drawn.append(chart)
+        return PNG
+
+    monkeypatch.setattr(h.app.shared.workers, "run", draw)
+    await h.say(principal, "/stats")
+    await h.press(principal, h.button(principal, "Chỉ số tiếp"))
+    families = drawn[-1]
+    assert families.title.startswith(FAMILIES)
+    assert list(families.labels) == ["10A1", "10A2"]
+    # 10A1: 2 of its 4 did it, 3 of 4 joined; 10A2 has no headcount.
+    assert list(families.progress) == [0.5, None]
+    assert list(families.reach) == [0.75, None]
+    assert families.target == 0.9
+
+
+async def test_a_school_with_more_classes_than_a_page_turns_to_the_next(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    school = await h.org(*SCHOOL)
+    names = [f"Lớp {n:02}" for n in range(1, stats_service.PAGE + 2)]
+    for name in names:
+        await h.org(*SCHOOL, ("class", name))
+    principal = Person(1001, "Cô Lan")
+    await onboard(h, principal, await h.invite(school, "principal"))
+    drawn: list[charts.Bars] = []
+
+    async def draw(work: object, chart: charts.Bars) -> bytes:
+        drawn.append(chart)
+        return PNG
+
+    monkeypatch.setattr(h.app.shared.workers, "run", draw)
+    await h.say(principal, "/stats")  # the families' indicator is the only one by class
+    first = list(drawn[-1].labels)
+    assert len(first) == stats_service.PAGE and "trang 1/2" in drawn[-1].title
+    labels = [label for label, _ in h.buttons(principal)]
+    assert {label for label in labels if label.startswith("🔎")} == {f"🔎 {n}" for n in first}
+    assert "Trang 2 »" in labels and not any("« Trang" in label for label in labels)
+
+    await h.press(principal, h.button(principal, "Trang 2 »"))
+    (last,) = drawn[-1].labels  # tree order: the one class the first page had no room for
+    assert sorted([*first, last]) == names
+    assert "trang 2/2" in drawn[-1].title and "trang 2/2" in (
+        photos(h, principal)[-1].caption or ""
+    )
+    labels = [label for label, _ in h.buttons(principal)]
+    assert [label for label in labels if label.startswith("🔎")] == [f"🔎 {last}"]
+    assert "« Trang 1" in labels and "Trang 2 »" not in labels
+
+
+async def test_a_principal_who_also_teaches_elsewhere_sees_nothing_of_that_school(
+    harness: Harness,
+) -> None:
+    """Only principal and department memberships give a scope: a principal's staff
+    membership in another school is no way into that school's figures."""
+    h = harness
+    ids = await a_school(h)
+    other = await h.org(("province", "Bắc Ninh"), ("school", "THCS Tam Sơn"))
+    other_class = await h.org(("province", "Bắc Ninh"), ("school", "THCS Tam Sơn"), ("class", "6A"))
+    principal = Person(1011, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    await h.say(principal, f"/start {await h.invite(other, 'staff')}")
+    assert "THCS Tam Sơn" in h.last_text(principal)  # joined there as staff
+
+    await h.say(principal, "/stats")
+    assert not any("THCS Tam Sơn" in t for t in h.session.texts(principal.id) if t.startswith("📊"))
+    alerts, drawn = len(h.alerts()), len(photos(h, principal))
+    for forged in (stats(other), stats(other_class), stats(other, "week"), stats(other, "fig")):
+        await h.press(principal, forged)
+    assert len(h.alerts()) == alerts + 4
+    assert all("không thuộc phạm vi" in alert for alert in h.alerts()[alerts:])
+    assert len(photos(h, principal)) == drawn
+
+
+async def test_the_school_view_keeps_this_years_self_assessment_apart_from_earlier_ones(
+    harness: Harness,
+) -> None:
+    h = harness
+    ids = await a_school(h)
+    principal = Person(1021, "Cô Lan")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+
+    async def entered(year: int, level: int) -> None:
+        async with h.app.database.transaction() as session:
+            await school_entries.put_assessment(
+                session,
+                org_id=ids["school"],
+                school_year=year,
+                scores={"teaching": 60.0, "management": 60.0},
+                met=[],
+                level=level,
+                person_id=None,
+                now=h.clock.now(),
+            )
+
+    def school_view() -> str:
+        return next(t for t in reversed(h.session.texts(principal.id)) if t.startswith("📊 THPT"))
+
+    await entered(2024, 3)
+    await entered(2025, 1)  # last school year; the clock is in September 2026
+    await h.say(principal, "/stats")
+    view = school_view()
+    assert "⚠️ Tự đánh giá QĐ 4725 2026–2027: chưa nhập" in view
+    assert "Các năm trước (mức): 2025–2026: 1; 2024–2025: 3" in view
+
+    await entered(2026, 2)
+    await h.say(principal, "/stats")
+    view = school_view()
+    assert "✅ Tự đánh giá QĐ 4725 2026–2027: mức 2" in view
+    assert "Các năm trước (mức): 2025–2026: 1; 2024–2025: 3" in view
+    assert "2026–2027: 2" not in view
+
+
+async def test_the_weekly_line_has_this_mondays_point_early_on_monday(harness: Harness) -> None:
+    """00:30 on Monday 7/9/2026 in Vietnam is still Sunday in UTC: the snapshot the
+    scheduler took at the week's first tick is this week's, and the line shows it."""
+    h = harness
+    ids = await a_school(h)
+    principal = Person(1031, "Thầy Minh")
+    await onboard(h, principal, await h.invite(ids["school"], "principal"))
+    h.clock.at = datetime(2026, 9, 6, 17, 30, tzinfo=UTC)
+    assert await snapshots.weekly(JobContext(h.app.shared, h.app.database, h.clock), h.clock.now())
+    await h.press(principal, stats(ids["school"], "week"))
+    assert "Chưa có số liệu theo tuần" not in h.last_text(principal)
+    assert "Theo tuần" in (photos(h, principal)[-1].caption or "")

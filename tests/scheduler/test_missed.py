@@ -18,8 +18,8 @@ from bot.clock import FixedClock
 from bot.jobs import JobContext
 from bot.scheduler import RedisLock, Scheduler
 from storage import deadlines as deadline_rows
-from storage import firings
-from storage.models import Firing, OutboxMessage, Report
+from storage import firings, org_units
+from storage.models import Firing, Membership, OutboxMessage, Person, Report
 from tests.scheduler.world import World, build_world, make_app, scheduler_for
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -242,3 +242,42 @@ async def test_the_scheduler_starts_ticks_and_stops(sqlite_setup) -> None:
         await asyncio.wait_for(ticked.wait(), 5)  # the first tick comes at start
     finally:
         await scheduler.stop()
+
+
+async def test_the_4725_reminder_skips_schools_it_does_not_assess(sqlite_setup) -> None:
+    """QĐ 4725 assesses no kindergarten: its principal is not reminded, PB is (PA reached
+    level 2, PC entered this school year's)."""
+    app, world, clock = sqlite_setup
+    async with app.database.transaction() as session:
+        kindergarten, _ = await org_units.ensure(
+            session,
+            [("province", "Khánh Hòa"), ("district", "Từ Sơn"), ("school", "Mầm non D")],
+            clock.now(),
+        )
+        kindergarten.level = "kindergarten"
+        head = Person(
+            tg_user_id=120,
+            display_name="PD",
+            language="vi",
+            consent_at=clock.now(),
+            status="active",
+            created_at=clock.now(),
+        )
+        session.add(head)
+        await session.flush()
+        session.add(
+            Membership(
+                person_id=head.id, org_id=kindergarten.id, role="principal", created_at=clock.now()
+            )
+        )
+    world.ids["PD"] = head.id
+    scheduler = scheduler_for(app, clock)
+    clock.at = local(2027, 5, 17, 8)  # 14 days before 31/5
+    await scheduler.tick()
+    async with app.database.transaction() as session:
+        reminded = sorted(
+            world.name_of(row.person_id)
+            for row in await session.scalars(select(OutboxMessage))
+            if "4725" in row.text
+        )
+    assert reminded == ["PB"]

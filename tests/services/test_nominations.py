@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select
 
 from bot.campaign.loader import load_default_pack
 from bot.errors import NotAllowed
@@ -385,3 +385,49 @@ async def test_what_cannot_be_changed_is_refused_and_only_the_principal_decides(
     assert [(n.key, n.name, n.place) for n in found] == [(f"p{CUONG}", "Lê Cường", "Tổ Toán")]
     assert [n.name for n in none] == []  # An and Trần Thị Bình are on the list already
     assert [n.key for n in classes] == ["o6"]
+
+
+async def test_the_families_rule_holds_at_exactly_its_share_and_counts_up_to_the_headcount(
+    world: World,
+) -> None:
+    """10A2's 4 families who did it: 4 of a headcount of 8 is exactly the 50% the class
+    certificate asks; with a headcount of 3 they count as 3 of 3, as the indicators do."""
+
+    async def families_of_10a2(count: int) -> tuple[int, int | None] | None:
+        """10A2's families proof when it is on the shortlist, None when it is not."""
+        async with world.db.transaction() as session:
+            await session.execute(delete(Headcount).where(Headcount.org_id == 6))
+            session.add(
+                Headcount(org_id=6, kind="families", count=count, source="chat", updated_at=NOW)
+            )
+        klass = await world.one("/1/2/", "class_certificate")
+        found = next((c for c in klass.listed if c.name == "10A2"), None)
+        return next(p.families for p in found.proofs if p.families) if found else None
+
+    assert await families_of_10a2(8) == (4, 8)
+    assert await families_of_10a2(9) is None  # 4 of 9 is 44%, below 50%
+    assert await families_of_10a2(3) == (3, 3)
+
+
+async def test_a_change_to_one_award_leaves_the_same_names_change_to_another(
+    world: World,
+) -> None:
+    head = await principal(world)
+    await change(world, head, key=f"p{AN}", action="remove", reason="Chưa đủ minh chứng")
+    await change(
+        world,
+        head,
+        key=f"p{AN}",
+        action="add",
+        reason="Có chữ ký số",
+        award_id="staff_merit_province",
+    )
+    lists = await world.lists("/1/2/")
+    assert lists["staff_certificate"] == ["Trần Thị Bình"]
+    assert lists["staff_merit_province"] == ["Nguyễn Văn An", "Trần Thị Bình"]
+    async with world.db.transaction() as session:
+        stored = {
+            (row.award_key, row.person_id, row.change)
+            for row in await session.scalars(select(NominationChange))
+        }
+    assert stored == {("staff_certificate", AN, "removed"), ("staff_merit_province", AN, "added")}

@@ -224,3 +224,35 @@ async def test_figures_award_their_milestone_at_the_target_share(db: Database, w
         "records_digitised": (150, 150)
     }
     assert KINDERGARTEN not in found
+
+
+async def test_the_school_year_turns_at_local_midnight_on_1_august(
+    db: Database, world: int
+) -> None:
+    """00:30 on 1 August in Vietnam is still 31 July in UTC: the entry is the new year's."""
+    first_of_august = datetime(2026, 7, 31, 17, 30, tzinfo=UTC)  # the clock is in UTC
+    entry = await enter(
+        db, world, PRINCIPAL, {"teaching": 60, "management": 70}, ALL, first_of_august
+    )
+    assert entry.school_year == 2026
+    person = await view(db, PRINCIPAL)
+    uow = db.unit_of_work()
+    await self_assessments.enter_figure(
+        uow,
+        campaign_id=world,
+        pack=PACK,
+        person=person,
+        figure_id="records_digitised",
+        value=120,
+        out_of=150,
+        now=first_of_august,
+        zone=ZONE,
+    )
+    await uow.finish()
+    uow = db.unit_of_work()
+    years = [a.school_year for a in await self_assessments.history(uow, PACK, THPT)]
+    this_year = await self_assessments.figures(uow, PACK, [THPT], 2026)
+    last_year = await self_assessments.figures(uow, PACK, [THPT], 2025)
+    await uow.finish()
+    assert years == [2026]
+    assert set(this_year[THPT]) == {"records_digitised"} and not last_year

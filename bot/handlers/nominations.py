@@ -16,6 +16,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from bot.campaign.nominations import REASON_LIMIT
 from bot.campaign.pack import CampaignPack
 from bot.errors import NotAllowed
 from bot.filters import RoleFilter
@@ -46,7 +47,10 @@ REFUSED = {
     ),
     "listed": T("That name is already on the shortlist, so nothing was changed."),
     "not_listed": T("That name is not on the shortlist any more, so nothing was changed."),
-    "reason": T("The reason must be 1 to 500 characters long, so nothing was changed."),
+    "reason": T(
+        "The reason must be 1 to {limit} characters long, so nothing was changed.",
+        limit=REASON_LIMIT,
+    ),
 }
 
 

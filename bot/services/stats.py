@@ -9,6 +9,8 @@ the bars add up to the node's line.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -64,18 +66,21 @@ def part_kinds(node: OrgUnit, indicator: Indicator) -> tuple[str, ...]:
     return tuple(kinds)
 
 
+def by_name(unit: OrgUnit) -> tuple[object, ...]:
+    """Names in the order people count them: 10A2 before 10A10, Lớp 01 before Lớp 07."""
+    pieces = re.split(r"([0-9]+)", unicodedata.normalize("NFC", unit.name).casefold())
+    key = tuple((0, int(p), "") if p.isascii() and p.isdigit() else (1, 0, p) for p in pieces if p)
+    return (key, unit.id)
+
+
 async def parts_of(uow: UnitOfWork, node: OrgUnit, kinds: Sequence[str]) -> list[OrgUnit]:
-    """The node's children of `kinds`, in tree order."""
-    return [
-        unit
-        for unit in await org_units.children(uow.reads, node.id, MAX_PARTS)
-        if unit.kind in kinds
-    ]
+    """The node's children of `kinds`, by name."""
+    return [unit for unit in await children(uow, node) if unit.kind in kinds]
 
 
 async def children(uow: UnitOfWork, node: OrgUnit) -> list[OrgUnit]:
-    """Every part one can drill down to from `node`."""
-    return await org_units.children(uow.reads, node.id, MAX_PARTS)
+    """Every part one can drill down to from `node`, by name."""
+    return sorted(await org_units.children(uow.reads, node.id, MAX_PARTS), key=by_name)
 
 
 async def breakdown(

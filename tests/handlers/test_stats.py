@@ -5,6 +5,7 @@ forged or out-of-role presses."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from types import SimpleNamespace
 
 import pytest
 from aiogram.methods import SendPhoto
@@ -349,3 +350,10 @@ async def test_the_weekly_line_has_this_mondays_point_early_on_monday(harness: H
     await h.press(principal, stats(ids["school"], "week"))
     assert "Chưa có số liệu theo tuần" not in h.last_text(principal)
     assert "Theo tuần" in (photos(h, principal)[-1].caption or "")
+
+
+def test_parts_are_listed_by_name_as_people_count_them() -> None:
+    names = ["10A10", "10A2", "Lớp 07", "lớp 01", "10A1", "A10", "10B", "²"]
+    units = [SimpleNamespace(name=name, id=n) for n, name in enumerate(names)]
+    ordered = [u.name for u in sorted(units, key=stats_service.by_name)]  # type: ignore[arg-type]
+    assert ordered == ["10A1", "10A2", "10A10", "10B", "A10", "lớp 01", "Lớp 07", "²"]

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from bot.services.schools import infer_level
+from bot.text import place_name
 from storage import org_units, people
 from storage.db import UnitOfWork
 from storage.models import OrgUnit
@@ -39,9 +40,9 @@ class MembershipView:
     @property
     def place(self) -> str:
         """ "10A1 (THPT Lý Thái Tổ)"; the school itself, or a department, named once."""
-        if self.school_name and self.school_id != self.org_id:
-            return f"{self.org_name} ({self.school_name})"
-        return self.org_name
+        return place_name(
+            self.org_name, self.school_name if self.school_id != self.org_id else None
+        )
 
     # The school's level (SCHOOL_LEVELS; given on import, or read from its name), which
     # decides the pack items that reach it. None above schools, or when not known.

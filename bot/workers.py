@@ -29,6 +29,12 @@ class Workers:
             )
         return self._pool
 
+    def warm(self, work: Callable[[], object]) -> None:
+        """Start a worker and run `work` there now, without waiting: its modules are
+        loaded by the time the real work comes (the first chart after a start)."""
+        if self._pool is None:
+            self._ready().submit(work)
+
     async def run(self, work: Callable[..., R], *args: Any) -> R:
         """`work(*args)` in a worker process; the loop stays free while it runs."""
         loop = asyncio.get_running_loop()

@@ -20,7 +20,7 @@ from bot.handlers import school_entries, stats_charts
 from bot.handlers.callbacks import VERSION, StatsCallback
 from bot.handlers.class_view import tally_line
 from bot.handlers.quiz_stats import quiz_block
-from bot.services import indicators, scopes, snapshots, stats
+from bot.services import charts, indicators, scopes, snapshots, stats
 from bot.services.quiz_stats import CLASS_KINDS, SCHOOL_KINDS
 from bot.services.snapshots import pack_of
 from bot.text import Joined, Plain, T, Text
@@ -111,6 +111,7 @@ async def _parent(turn: Turn, node: OrgUnit) -> OrgUnit | None:
 
 
 async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: bool) -> None:
+    turn.shared.workers.warm(charts.ready)  # the worker starts while the tallies are read
     campaign_id, pack = await pack_of(turn.shared.campaign, turn.uow, node)
     shown = _shown(node, pack)
     below = await stats.children(turn.uow, node)

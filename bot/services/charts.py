@@ -63,6 +63,11 @@ def _png(figure: Figure) -> bytes:
     return buffer.getvalue()
 
 
+def ready() -> bool:
+    """Nothing but this module's imports (matplotlib, the font): what `Workers.warm` loads."""
+    return FigureCanvasAgg is not None
+
+
 def bar_chart(chart: Bars) -> bytes:
     """Progress (solid) beside reach (light) for each label, with the target as a line."""
     return _png(bar_figure(chart))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from bot.services.charts import bar_chart
@@ -47,5 +48,23 @@ async def test_a_chart_is_drawn_in_a_worker_process() -> None:
     try:
         png = await workers.run(bar_chart, bars(4))
         assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    finally:
+        workers.close()
+
+
+def pid() -> int:
+    return os.getpid()
+
+
+async def test_warming_starts_a_worker_without_waiting_and_only_once() -> None:
+    workers = Workers(processes=1)
+    try:
+        started = time.perf_counter()
+        workers.warm(pid)  # returns at once: the process starts in the background
+        assert time.perf_counter() - started < 0.2
+        workers.warm(pid)  # a second call adds nothing
+        worker = await workers.run(pid)
+        assert worker != os.getpid()
+        assert await workers.run(pid) == worker  # the same warm process serves the work
     finally:
         workers.close()

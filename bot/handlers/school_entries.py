@@ -23,7 +23,6 @@ from bot.i18n import fmt_number, fmt_percent
 from bot.services import self_assessments
 from bot.services.schools import COVERED_BY_4725, level_of
 from bot.services.self_assessments import principal_school, school_year
-from bot.services.snapshots import pack_of
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 from storage.models import OrgUnit
@@ -139,7 +138,7 @@ async def begin(query: CallbackQuery, turn: Turn, node: OrgUnit, action: str) ->
     if node.kind != "school" or not _own(turn, node):
         turn.replies.toast(query.id, turn.render(NOT_YOUR_SCHOOL), alert=True)
         return
-    _, pack = await pack_of(turn.shared.campaign, turn.uow, node)
+    _, pack = await turn.shared.campaign.for_unit(turn.uow, node)
     lang = turn.locale
     year = _this_year(turn)
     assessment = pack.self_assessment

@@ -22,7 +22,6 @@ from bot.handlers.class_view import tally_line
 from bot.handlers.quiz_stats import quiz_block
 from bot.services import charts, indicators, scopes, snapshots, stats
 from bot.services.quiz_stats import CLASS_KINDS, SCHOOL_KINDS
-from bot.services.snapshots import pack_of
 from bot.text import Joined, Plain, T, Text
 from bot.turn import Turn
 from storage.models import OrgUnit
@@ -112,7 +111,7 @@ async def _parent(turn: Turn, node: OrgUnit) -> OrgUnit | None:
 
 async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: bool) -> None:
     turn.shared.workers.warm(charts.ready)  # the worker starts while the tallies are read
-    campaign_id, pack = await pack_of(turn.shared.campaign, turn.uow, node)
+    campaign_id, pack = await turn.shared.campaign.for_unit(turn.uow, node)
     shown = _shown(node, pack)
     below = await stats.children(turn.uow, node)
     lang = turn.locale
@@ -205,7 +204,7 @@ async def _markup(
 
 
 async def show_week(turn: Turn, node: OrgUnit) -> None:
-    _, pack = await pack_of(turn.shared.campaign, turn.uow, node)
+    _, pack = await turn.shared.campaign.for_unit(turn.uow, node)
     shown = _shown(node, pack)
     today = turn.now.astimezone(turn.shared.zone).date()
     series = await snapshots.series(turn.uow, pack, node.id, today, [i.id for i in shown])
@@ -222,7 +221,7 @@ async def show_week(turn: Turn, node: OrgUnit) -> None:
 
 
 async def show_quiz(turn: Turn, node: OrgUnit) -> None:
-    campaign_id, pack = await pack_of(turn.shared.campaign, turn.uow, node)
+    campaign_id, pack = await turn.shared.campaign.for_unit(turn.uow, node)
     if not pack.quizzes:
         turn.say(NO_QUIZ)
         return

@@ -35,7 +35,6 @@ from bot.services import export_deadlines, export_records, export_sheets, nomina
 from bot.services.export_job import Format, Job, Reporter
 from bot.services.export_sheets import Scope
 from bot.services.packs import ActiveCampaign
-from bot.services.schools import infer_level
 from bot.services.spreadsheets import Sheet, write_csv_async, write_xlsx_async
 from bot.text import T, Text
 from storage import org_units
@@ -80,9 +79,7 @@ def titles(render: Renderer) -> dict[str, str]:
 async def pack_for(uow: UnitOfWork, unit: OrgUnit) -> tuple[int, CampaignPack]:
     """The campaign id and the pack the node sees (its school's level, when it is one or
     lies below one)."""
-    school = org_units.school_of(await org_units.lineage(uow.reads, unit))
-    level = (school.level or infer_level(school.name)) if school else None
-    return await ActiveCampaign(recheck=0).for_org(uow, unit.path, level)
+    return await ActiveCampaign(recheck=0).for_unit(uow, unit)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,11 @@ from bot.campaign.checks import PackInconsistent
 from bot.campaign.overlay import PackOverlay, merge
 from bot.campaign.pack import CampaignPack
 from bot.services.people import MembershipView, PersonView
-from storage import campaigns
+from bot.services.schools import level_of
+from storage import campaigns, org_units
 from storage.db import UnitOfWork
+from storage.models import OrgUnit
+from storage.snapshots import Node
 
 log = logging.getLogger("hocvuso.campaigns")
 
@@ -126,6 +129,17 @@ class ActiveCampaign:
         if cached is None:
             cached = self._levels[(area.key, level)] = area.pack.for_level(level)
         return self._base[0], cached
+
+    async def for_unit(self, uow: UnitOfWork, unit: OrgUnit | Node) -> tuple[int, CampaignPack]:
+        """The pack seen at an org node: at a school, or a class or unit of one, the items
+        of the school's level; above schools, the province's (or the base)."""
+        school: OrgUnit | Node | None = None
+        if unit.kind == "school":
+            school = unit
+        elif isinstance(unit, OrgUnit) and unit.kind in ("class", "unit"):
+            school = org_units.school_of(await org_units.lineage(uow.reads, unit))
+        level = level_of(school.name, school.level) if school is not None else None
+        return await self.for_org(uow, unit.path, level)
 
     async def for_membership(
         self, uow: UnitOfWork, membership: MembershipView

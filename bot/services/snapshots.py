@@ -22,12 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from bot.campaign.pack import CampaignPack
 from bot.jobs import JobContext
 from bot.services import indicators
-from bot.services.campaigns import ActiveCampaign
 from bot.services.indicators import Tally
-from bot.services.schools import level_of
 from storage import snapshots as store
 from storage.db import UnitOfWork
-from storage.models import OrgUnit, Snapshot
+from storage.models import Snapshot
 from storage.snapshots import Node
 
 log = logging.getLogger(__name__)
@@ -71,19 +69,11 @@ def rows_of(
     return [*rows, marker]
 
 
-async def pack_of(
-    campaign: ActiveCampaign, uow: UnitOfWork, unit: OrgUnit | Node
-) -> tuple[int, CampaignPack]:
-    """The campaign and pack seen at a node (a school's by its level)."""
-    level = level_of(unit.name, unit.level) if unit.kind == "school" else None
-    return await campaign.for_org(uow, unit.path, level)
-
-
 async def take(ctx: JobContext, unit: Node, week: date, now: datetime) -> int:
     """One node's week in one transaction; the rows written (0: another worker took it)."""
     uow = ctx.database.unit_of_work()
     try:
-        campaign_id, pack = await pack_of(ctx.shared.campaign, uow, unit)
+        campaign_id, pack = await ctx.shared.campaign.for_unit(uow, unit)
         live = pack.period_start <= week + timedelta(days=6) and week <= pack.period_end
         tallies = await indicators.tallies(uow, campaign_id, pack, unit.path) if live else []
         rows = rows_of(campaign_id, unit.id, week, tallies, now)

@@ -193,3 +193,34 @@ async def test_a_newer_shipped_province_pack_replaces_the_shipped_one_only(db: D
         assert await campaigns.attach_shipped(uow, NOW) == []
     finally:
         await uow.abort()
+
+
+async def test_a_class_sees_its_schools_level_and_a_province_none(db: Database) -> None:
+    """ActiveCampaign.for_unit (/stats, /export, the snapshots): a class or unit sees the
+    items of its school's level; above schools every item of the province's pack."""
+    uow = db.unit_of_work()
+    place = [("province", "Bắc Ninh")]
+    kinder_class, _ = await org_units.ensure(
+        uow.session, [*place, ("school", "Mầm non Hoa Sen"), ("class", "Lá 1")], NOW
+    )
+    thpt_unit, _ = await org_units.ensure(
+        uow.session, [*place, ("school", "THPT Lý Thái Tổ"), ("unit", "Tổ Toán")], NOW
+    )
+    await campaigns.ensure_default(uow, NOW)
+    await uow.finish()
+    uow = db.unit_of_work()
+    try:
+        province = await org_units.get(uow.reads, kinder_class.parent_id or 0)
+        assert province is not None and province.kind == "school"
+        cache = ActiveCampaign()
+        _, kinder_pack = await cache.for_unit(uow, kinder_class)
+        _, thpt_pack = await cache.for_unit(uow, thpt_unit)
+        top = await org_units.get(uow.reads, province.parent_id or 0)
+        assert top is not None and top.kind == "province"
+        _, province_pack = await cache.for_unit(uow, top)
+    finally:
+        await uow.abort()
+    # QĐ 4725 does not assess kindergartens: its indicator is not theirs.
+    assert "self_assessment_level2" not in {i.id for i in kinder_pack.indicators}
+    assert "self_assessment_level2" in {i.id for i in thpt_pack.indicators}
+    assert "self_assessment_level2" in {i.id for i in province_pack.indicators}

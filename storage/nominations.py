@@ -311,3 +311,13 @@ async def put_change(
     row.changed_by, row.changed_at = by, now
     await session.flush()
     return before
+
+
+async def about(session: AsyncSession, person_id: int) -> list[NominationChange]:
+    """A principal's changes to shortlists about this person (for /mydata), latest first."""
+    query = (
+        select(NominationChange)
+        .where(NominationChange.person_id == person_id)
+        .order_by(NominationChange.changed_at.desc(), NominationChange.id)
+    )
+    return list(await session.scalars(query))

@@ -103,6 +103,26 @@ async def my_data(message: Message, turn: Turn) -> None:
                 best=Plain("—" if best is None else str(best)),
             )
         )
+    if held.nominations:
+        _, pack = await turn.shared.campaign.for_person(turn.uow, turn.person)
+        awards = {award.id: award.title.get(turn.locale) for award in pack.nominations}
+        for award, change, reason, when in held.nominations:
+            line = (
+                T(
+                    "Added by the principal to the shortlist “{award}” on {day}: {reason}",
+                    award=Plain(awards.get(award, award)),
+                    day=when.astimezone(turn.shared.zone).date(),
+                    reason=Plain(reason),
+                )
+                if change == "added"
+                else T(
+                    "Removed by the principal from the shortlist “{award}” on {day}: {reason}",
+                    award=Plain(awards.get(award, award)),
+                    day=when.astimezone(turn.shared.zone).date(),
+                    reason=Plain(reason),
+                )
+            )
+            parts.append(line)
     parts.append(T("/settings changes your settings; /forget deletes it all."))
     turn.say(Joined(tuple(parts), sep="\n"))
 

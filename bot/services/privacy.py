@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.families import stored_children
-from storage import org_units, people, quizzes, reports
+from storage import nominations, org_units, people, quizzes, reports
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -44,6 +44,9 @@ class HeldData:
     own_reports: int = 0
     sent_for: tuple[SentFor, ...] = ()
     quizzes: tuple[tuple[str, int, int | None], ...] = ()  # quiz id, attempts, best score
+    # A principal's changes to award shortlists about them: award id, added or removed,
+    # the reason, when.
+    nominations: tuple[tuple[str, str, str, datetime], ...] = ()
 
 
 async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
@@ -79,6 +82,10 @@ async def held_data(uow: UnitOfWork, tg_user_id: int) -> HeldData | None:
             for report, place in sent
         ),
         quizzes=await quizzes.summary(uow.reads, person.id),
+        nominations=tuple(
+            (change.award_key, change.change, change.reason, change.changed_at)
+            for change in await nominations.about(uow.reads, person.id)
+        ),
     )
 
 
@@ -95,6 +102,9 @@ PERSONAL_TABLES = (
     "invites",
     "quiz_attempts",
     "quiz_answers",
+    "outbox",
+    "acknowledgements",
+    "nomination_changes",
 )
 
 

@@ -115,7 +115,7 @@ async def test_a_principal_sees_the_lists_gets_the_sheet_and_changes_them(
     harness: Harness,
 ) -> None:
     h = harness
-    school_id, principal, _, _ = await school_of_three(h)
+    school_id, principal, an, _ = await school_of_three(h)
 
     await h.say(principal, "/nominations")
     text = h.last_text(principal)
@@ -156,6 +156,12 @@ async def test_a_principal_sees_the_lists_gets_the_sheet_and_changes_them(
     await h.press(principal, h.button(principal, "Xác nhận"))
     assert "không còn trong danh sách" in h.last_text(principal)
     assert await changes(h) == [("removed", "Chưa nộp đủ minh chứng")]
+    # The reason is about An: /mydata shows it to him.
+    await h.say(an, "/mydata")
+    assert (
+        f"Hiệu trưởng đã bỏ tên khỏi danh sách “{AWARD}” ngày 5/9/2026: Chưa nộp đủ minh chứng"
+        in h.last_text(an)
+    )
 
     # Add Cường, found by typing part of the name without diacritics.
     await h.press(principal, button(school_id, "add"))

@@ -8,9 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.errors import InputRejected
-from bot.services import broadcasts, deadlines, enrolment, invites, org
+from bot.services import broadcasts, deadlines, enrolment, invites, org, scopes
 from bot.services.enrolment import JoinRequest
 from bot.services.people import load_view
+from storage import org_units
 from storage.db import Database
 from storage.models import OrgUnit
 from tests.support.enrolling import NOW, make_invite
@@ -222,3 +223,17 @@ async def test_a_province_officer_sees_every_commune_and_the_schools_under_the_s
         assert offered["THPT Lý Thái Tổ"] == ["staff", "principal"]
     finally:
         await uow.abort()
+
+
+async def test_a_superadmin_starts_from_every_one_of_the_34_provinces(db: Database) -> None:
+    uow = db.unit_of_work()
+    for n in range(34):
+        await org_units.ensure(uow.session, [("province", f"Tỉnh {n:02d}")], NOW)
+    await uow.finish()
+    uow = db.unit_of_work()
+    try:
+        roots = [(u.kind, u.name) for u in await scopes.roots(uow, None, True)]
+        assert not await scopes.roots(uow, None, False)
+    finally:
+        await uow.abort()
+    assert len(roots) == 34 and {kind for kind, _ in roots} == {"province"}

@@ -299,35 +299,43 @@ def _csv_row(row: Sequence[Any], columns: Sequence[Column], render: Renderer) ->
     ]
 
 
+class _CsvOut:
+    """One sheet going to CSV: the header, then each row as the reader sees it, with
+    progress every PROGRESS_EVERY rows (shared by `write_csv` and `write_csv_async`)."""
+
+    def __init__(self, handle: Any, sheet: Sheet, render: Renderer, progress: Progress | None):
+        self.out = csv.writer(handle)
+        self.sheet, self.render, self.progress = sheet, render, progress
+        self.count = 0
+        self.out.writerow([render(column.title) for column in sheet.columns])
+
+    def add(self, row: Sequence[Any]) -> None:
+        self.out.writerow(_csv_row(row, self.sheet.columns, self.render))
+        self.count += 1
+        if self.progress is not None and self.count % PROGRESS_EVERY == 0:
+            self.progress(self.render(self.sheet.name), self.count)
+
+    def done(self) -> int:
+        if self.progress is not None:
+            self.progress(self.render(self.sheet.name), self.count)
+        return self.count
+
+
 def write_csv(path: Path, sheet: Sheet, render: Renderer, progress: Progress | None = None) -> int:
     """One sheet as CSV, UTF-8 with a byte-order mark; returns the rows written."""
-    count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow([render(column.title) for column in sheet.columns])
+        out = _CsvOut(handle, sheet, render, progress)
         for row in sheet.rows:  # type: ignore[union-attr]
-            out.writerow(_csv_row(row, sheet.columns, render))
-            count += 1
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(render(sheet.name), count)
-    if progress is not None:
-        progress(render(sheet.name), count)
-    return count
+            out.add(row)
+        return out.done()
 
 
 async def write_csv_async(
     path: Path, sheet: Sheet, render: Renderer, progress: Progress | None = None
 ) -> int:
     """`write_csv` for rows that may be an async iterable (read from the database)."""
-    count = 0
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        out = csv.writer(handle)
-        out.writerow([render(column.title) for column in sheet.columns])
+        out = _CsvOut(handle, sheet, render, progress)
         async for row in _each(sheet.rows):
-            out.writerow(_csv_row(row, sheet.columns, render))
-            count += 1
-            if progress is not None and count % PROGRESS_EVERY == 0:
-                progress(render(sheet.name), count)
-    if progress is not None:
-        progress(render(sheet.name), count)
-    return count
+            out.add(row)
+        return out.done()

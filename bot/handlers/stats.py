@@ -137,7 +137,9 @@ async def show(turn: Turn, node: OrgUnit, index: int, page: int, *, with_text: b
             turn.say(T("What next?"), markup)
         return
     index = index % len(charted)
-    breakdown = await stats.breakdown(turn.uow, campaign_id, pack, node, charted[index], page)
+    breakdown = await stats.breakdown(
+        turn.uow, campaign_id, pack, node, charted[index], page, below
+    )
     if not breakdown.parts:
         turn.say(NOTHING_HERE, markup)
         return

@@ -73,11 +73,6 @@ def by_name(unit: OrgUnit) -> tuple[object, ...]:
     return (key, unit.id)
 
 
-async def parts_of(uow: UnitOfWork, node: OrgUnit, kinds: Sequence[str]) -> list[OrgUnit]:
-    """The node's children of `kinds`, by name."""
-    return [unit for unit in await children(uow, node) if unit.kind in kinds]
-
-
 async def children(uow: UnitOfWork, node: OrgUnit) -> list[OrgUnit]:
     """Every part one can drill down to from `node`, by name."""
     return sorted(await org_units.children(uow.reads, node.id, MAX_PARTS), key=by_name)
@@ -90,9 +85,14 @@ async def breakdown(
     node: OrgUnit,
     indicator: Indicator,
     page: int = 0,
+    below: Sequence[OrgUnit] | None = None,
 ) -> Breakdown:
-    """`indicator` at each of the node's parts on `page` (PAGE parts a page)."""
-    found = await parts_of(uow, node, part_kinds(node, indicator))
+    """`indicator` at each of the node's parts on `page` (PAGE parts a page); `below`, the
+    node's children when the caller has read them already (`children`)."""
+    if below is None:
+        below = await children(uow, node)
+    kinds = part_kinds(node, indicator)
+    found = [unit for unit in below if unit.kind in kinds]
     page = min(max(page, 0), max(0, (len(found) - 1) // PAGE))
     shown = found[page * PAGE : (page + 1) * PAGE]
     if node.kind != "school" and indicator.counts == "people":

@@ -93,3 +93,18 @@ def test_the_installed_versions_are_the_tested_ones() -> None:
     from bot import lean_import
 
     assert lean_import.tested_versions(), lean_import.TESTED
+
+
+def test_the_bot_process_leaves_charts_and_workbooks_to_the_worker() -> None:
+    """Matplotlib (~50 MB) and xlsxwriter load where charts and workbooks are made, in
+    the worker process: starting the bot must not import them (idle RSS < 120 MB)."""
+    run(
+        """
+        import sys
+        import bot.cli, bot.app
+        from bot.handlers import build_flows, get_routers
+        get_routers(), build_flows()
+        heavy = {"matplotlib", "xlsxwriter", "numpy", "PIL"} & {m.split(".")[0] for m in sys.modules}
+        assert not heavy, heavy
+        """
+    )

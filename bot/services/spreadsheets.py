@@ -25,8 +25,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import xlsxwriter
-
 from bot.i18n import Renderer, fmt_date, fmt_number, fmt_percent
 from bot.text import Text
 
@@ -150,6 +148,8 @@ class _Book:
         self.progress = progress
         # Its row files beside the workbook: one folder to remove, whatever happens.
         options = {"constant_memory": True, "strings_to_urls": False, "tmpdir": str(path.parent)}
+        import xlsxwriter  # here: workbooks are written in the worker, not the bot's process
+
         self.book = xlsxwriter.Workbook(str(path), options)
         book = self.book
         self.formats = {

@@ -19,7 +19,7 @@ the note printed with the table). Each person writes from their own chat.
 Traffic is open-loop: update i is due at i/rate seconds whatever happened to the
 earlier ones, and is started as its own task when due, as aiogram's polling does with
 ``handle_as_tasks``. The mix, in updates: 40 % onboarding (``/start <code>``, then the
-language, consent and keep-name buttons, each step one ``--think`` second after the
+language, consent and keep-name buttons, a parent's child's name and relation, each step one ``--think`` second after the
 previous one; new people on 20 class invites), 30 % /report (open, pick a milestone
 not yet reported, confirm ``send``), 20 % /progress, 10 % /class from a member of staff;
 report, progress and class from existing people of the database, nobody twice in a
@@ -94,7 +94,7 @@ from bot.delivery.pace import MESSAGES, Limits, Pace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support modules
 from benchmarks.indicators import CpuMeter
-from benchmarks.onboarding import ERRORS, PRESSES, Traffic, echo_dispatcher
+from benchmarks.onboarding import CHILD, ERRORS, PRESSES, RELATION, Traffic, echo_dispatcher
 from benchmarks.province import Data, build_postgres, build_sqlite, generate
 from tests.support import postgres
 from tests.support.fake_session import BOT_USER, FakeSession
@@ -317,6 +317,8 @@ def session_steps(
         steps = [
             traffic.message(user, f"/start {code}"),
             *(traffic.press(user, d) for d in PRESSES),
+            traffic.message(user, CHILD),
+            traffic.press(user, RELATION),
         ]
         return [(kind, update) for update in steps], user.id
     if kind == "report":
@@ -748,7 +750,7 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
         async def province_queries(origin: float) -> None:
             shared = app.shared
             due = origin + PROVINCE_FIRST
-            while due < origin + args.seconds:
+            while args.province_every and due < origin + args.seconds:
                 await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 began = time.perf_counter()
                 try:
@@ -763,7 +765,7 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
                     province_failures.append(
                         f"after {time.perf_counter() - began:.1f} s: {type(problem).__name__}"
                     )
-                due += PROVINCE_EVERY
+                due += args.province_every
 
         if probe is not None:
             probe.attach(
@@ -1000,6 +1002,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--quick", action="store_true", help="smoke test: 3 s runs, 20,000 people, 5 s to drain"
+    )
+    parser.add_argument(
+        "--province-every",
+        type=float,
+        default=PROVINCE_EVERY,
+        help="s between province queries (0: none, a what-if)",
     )
     parser.add_argument("--no-echo", action="store_true", help="skip the echo bot runs")
     parser.add_argument("--diagnose", action="store_true", help="database time per engine")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, bindparam, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -182,30 +183,57 @@ def counted_statuses(verified_only: bool) -> tuple[str, ...]:
     return COUNTED if verified_only else (*COUNTED, "pending")
 
 
-def _done(
+# The tallies below run for every indicator of every /class, /stats and scheduled
+# tally: building their nested SELECTs cost more CPU than running them. Each shape is
+# built once with bound parameters (`_tally_params` fills them) and reused; the SQL
+# sent is the same as a statement built afresh.
+
+
+def _spanned(unit: Any = OrgUnit) -> ColumnElement[bool]:
+    """`under`, with the path range as the bound parameters `lo` and `hi`."""
+    return and_(unit.path >= bindparam("lo"), unit.path < bindparam("hi"))
+
+
+def _tally_params(
     campaign_id: int,
+    path: str,
+    roles: Sequence[str],
     milestones: Sequence[str],
     need: int,
     statuses: Sequence[str],
-    people: Any | None,
-    levels: Sequence[str] | None = None,
-) -> Any:
-    """People with `need` counted reports of `milestones` (only among `people`, if given;
-    with `levels`, only reports recognised at one of them)."""
-    counted = [
-        Report.campaign_id == campaign_id,
-        Report.milestone_key.in_(milestones),
-        Report.status.in_(statuses),
-    ]
+    levels: Sequence[str] | None,
+) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "campaign_id": campaign_id,
+        "lo": path,
+        "hi": path[:-1] + "0",
+        "roles": list(roles),
+        "milestones": list(milestones),
+        "need": need,
+        "statuses": list(statuses),
+    }
     if levels is not None:
-        counted.append(Report.level.in_(levels))
+        params["levels"] = list(levels)
+    return params
+
+
+def _done(people: Any | None, levelled: bool) -> Any:
+    """People with `need` counted reports of `milestones` (only among `people`, if given;
+    when `levelled`, only reports recognised at one of `levels`)."""
+    counted = [
+        Report.campaign_id == bindparam("campaign_id"),
+        Report.milestone_key.in_(bindparam("milestones", expanding=True)),
+        Report.status.in_(bindparam("statuses", expanding=True)),
+    ]
+    if levelled:
+        counted.append(Report.level.in_(bindparam("levels", expanding=True)))
     if people is not None:
         counted.append(Report.person_id.in_(people))
     return (
         select(Report.person_id)
         .where(*counted)
         .group_by(Report.person_id)
-        .having(func.count() >= need)
+        .having(func.count() >= bindparam("need"))
         .subquery()
     )
 
@@ -214,6 +242,21 @@ def _small(path: str) -> bool:
     # Below a province's second level the population is small: aggregate only its
     # reports. For a province, one pass over the campaign's reports is faster.
     return path.count("/") > 3
+
+
+@cache
+def _people_tally_statement(small: bool, levelled: bool) -> Select[Any]:
+    population = (
+        select(Membership.person_id)
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.role.in_(bindparam("roles", expanding=True)), _spanned())
+        .distinct()
+        .subquery()
+    )
+    done = _done(select(population.c.person_id) if small else None, levelled)
+    return select(func.count(), func.count(done.c.person_id)).select_from(
+        population.outerjoin(done, done.c.person_id == population.c.person_id)
+    )
 
 
 async def people_tally(
@@ -235,20 +278,41 @@ async def people_tally(
     Measured shapes: benchmarks/indicators.py (200,000 people, 1,000,000 reports).
     These are the people who joined; `people_by_place` gives what headcounts divide.
     """
-    population = (
-        select(Membership.person_id)
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.role.in_(roles), under(path))
-        .distinct()
-        .subquery()
-    )
-    people = select(population.c.person_id) if _small(path) else None
-    done = _done(campaign_id, milestones, need, statuses, people, levels)
-    query = select(func.count(), func.count(done.c.person_id)).select_from(
-        population.outerjoin(done, done.c.person_id == population.c.person_id)
-    )
-    row = (await session.execute(query)).one()
+    query = _people_tally_statement(_small(path), levels is not None)
+    params = _tally_params(campaign_id, path, roles, milestones, need, statuses, levels)
+    row = (await session.execute(query, params)).one()
     return int(row[0] or 0), int(row[1] or 0)
+
+
+@cache
+def _by_place_statement(classes: bool, small: bool, levelled: bool) -> Select[Any]:
+    members = (
+        select(
+            Membership.org_id.label("org_id"),
+            OrgUnit.path.label("org_path"),
+            Membership.person_id.label("person_id"),
+            Membership.children.label("children"),
+        )
+        .join(OrgUnit, OrgUnit.id == Membership.org_id)
+        .where(Membership.role.in_(bindparam("roles", expanding=True)), _spanned())
+    )
+    if classes:
+        members = members.where(OrgUnit.kind == "class")
+    members = members.distinct().subquery()
+    done = _done(select(members.c.person_id) if small else None, levelled)
+    joined = members.outerjoin(done, done.c.person_id == members.c.person_id)
+    if classes:
+        # A parent stands for each child they named in the class (one by default).
+        return (
+            select(
+                members.c.org_id,
+                func.sum(members.c.children),
+                func.sum(case((done.c.person_id.is_not(None), members.c.children), else_=0)),
+            )
+            .select_from(joined)
+            .group_by(members.c.org_id)
+        )
+    return select(members.c.org_path, members.c.person_id, done.c.person_id).select_from(joined)
 
 
 async def people_by_place(
@@ -278,42 +342,18 @@ async def people_by_place(
         return {}
     wanted = set(places)
     classes = place_kind == "class"
-    members = (
-        select(
-            Membership.org_id.label("org_id"),
-            OrgUnit.path.label("org_path"),
-            Membership.person_id.label("person_id"),
-            Membership.children.label("children"),
-        )
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.role.in_(roles), under(path))
-    )
-    if classes:
-        members = members.where(OrgUnit.kind == "class")
-    members = members.distinct().subquery()
-    people = select(members.c.person_id) if _small(path) else None
-    done = _done(campaign_id, milestones, need, statuses, people, levels)
-    joined = members.outerjoin(done, done.c.person_id == members.c.person_id)
+    query = _by_place_statement(classes, _small(path), levels is not None)
+    params = _tally_params(campaign_id, path, roles, milestones, need, statuses, levels)
+    rows = await session.execute(query, params)
     found: dict[int, tuple[int, int]] = {}
     if classes:
-        # A parent stands for each child they named in the class (one by default).
-        query = (
-            select(
-                members.c.org_id,
-                func.sum(members.c.children),
-                func.sum(case((done.c.person_id.is_not(None), members.c.children), else_=0)),
-            )
-            .select_from(joined)
-            .group_by(members.c.org_id)
-        )
-        for org_id, count, achieved in await session.execute(query):
+        for org_id, count, achieved in rows:
             if org_id in wanted:
                 found[int(org_id)] = (int(count or 0), int(achieved or 0))
         return found
-    query = select(members.c.org_path, members.c.person_id, done.c.person_id).select_from(joined)
     seen: dict[int, set[int]] = {}
     did: dict[int, set[int]] = {}
-    for org_path, person_id, achieved in await session.execute(query):
+    for org_path, person_id, achieved in rows:
         for part in org_path.strip("/").split("/"):
             place = int(part)
             if place in wanted:

@@ -13,7 +13,7 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.campaign.pack import CampaignPack
+from bot.campaign.pack import CampaignPack, Indicator
 from bot.filters import RoleFilter
 from bot.flows.report import LEVEL_NAMES, MARKS, STATUS_NAMES
 from bot.handlers import headcount, nudges
@@ -120,10 +120,10 @@ def tally_line(tally: indicators.Tally, lang: str) -> Text:
     return line if missing is None else Joined((line, missing), sep="\n   ")
 
 
-def concerns(tally: indicators.Tally, place: MembershipView) -> bool:
+def concerns(indicator: Indicator, place: MembershipView) -> bool:
     """Whether a place's view shows an indicator: a class its families, a unit its staff,
     a school (a principal's) everyone."""
-    roles = set(indicators.counted_roles(tally.indicator))
+    roles = set(indicators.counted_roles(indicator))
     if place.role == "principal":
         return True
     if place.org_kind == "class":
@@ -154,12 +154,13 @@ async def class_progress(message: Message, turn: Turn) -> None:
         # Names go to the class's own teacher (and, through /review, to the principal).
         names = place.org_kind == "class"
         # Read-only: on the update's own reading session, never a second connection.
+        chosen = [i for i in pack.indicators if i.counts == "people" and concerns(i, place)]
         tallies = [
             t
-            for t in await indicators.tallies(
-                turn.uow, campaign_id, pack, place.org_path, people_only=True
+            for t in await indicators.tallies_of(
+                turn.uow, campaign_id, chosen, place.org_path, place.org_kind
             )
-            if concerns(t, place) and (t.population or (t.coverage and t.coverage.known))
+            if t.population or (t.coverage and t.coverage.known)
         ]
         parts: list[Text] = [Plain(f"📋 {place.place}")]
         if tallies:

@@ -123,15 +123,22 @@ class PlaceFigure:
     done: int
 
 
+# What `headcounts.places_with_counts` read, by (path, place kind): every people
+# indicator at a node divides by the same places, so a node's tallies read them once.
+Places = dict[tuple[str, str], tuple[list[tuple[int, str]], dict[int, dict[str, int]]]]
+
+
 async def place_figures(
     uow: UnitOfWork,
     campaign_id: int,
     indicator: Indicator,
     path: str,
     node_kind: str,
+    places: Places | None = None,
 ) -> list[PlaceFigure]:
     """Every place at or below `path` that `indicator`'s headcounts divide, with who joined
-    and who did it there: a few statements for the whole subtree."""
+    and who did it there: a few statements for the whole subtree. `places` keeps the
+    headcounts read for the next indicator at the same node."""
     roles = counted_roles(indicator)
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = tuple(reports.counted_statuses(indicator.verified_only))
@@ -145,7 +152,13 @@ async def place_figures(
         groups.append((staff, "unit" if node_kind == "unit" else "school", ("staff",)))
     figures: list[PlaceFigure] = []
     for group_roles, place_kind, kinds in groups:
-        ids, counts = await headcounts.places_with_counts(uow.reads, path, place_kind)
+        key = (path, place_kind)
+        if places is not None and key in places:
+            ids, counts = places[key]
+        else:
+            ids, counts = await headcounts.places_with_counts(uow.reads, path, place_kind)
+            if places is not None:
+                places[key] = (ids, counts)
         sized = {
             place_id: size
             for place_id, kept in counts.items()
@@ -192,6 +205,7 @@ async def tally(
     indicator: Indicator,
     path: str,
     node_kind: str | None = None,
+    places: Places | None = None,
 ) -> Tally:
     need = len(indicator.milestones) if indicator.rule == "all" else 1
     statuses = reports.counted_statuses(indicator.verified_only)
@@ -233,7 +247,7 @@ async def tally(
     if node_kind is None:
         node = await org_units.get(uow.reads, node_id(path))
         node_kind = node.kind if node is not None else "school"
-    figures = await place_figures(uow, campaign_id, indicator, path, node_kind)
+    figures = await place_figures(uow, campaign_id, indicator, path, node_kind, places)
     return Tally(indicator, population, achieved, coverage_of(figures))
 
 
@@ -268,8 +282,11 @@ async def tallies_of(
     path: str,
     node_kind: str,
 ) -> list[Tally]:
-    """`tally` of each of `chosen` at one node (of `node_kind`)."""
-    return [await tally(uow, campaign_id, indicator, path, node_kind) for indicator in chosen]
+    """`tally` of each of `chosen` at one node (of `node_kind`), its headcounts read once."""
+    places: Places = {}
+    return [
+        await tally(uow, campaign_id, indicator, path, node_kind, places) for indicator in chosen
+    ]
 
 
 @dataclass(frozen=True)

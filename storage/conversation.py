@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, StateType, StorageKey
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +51,12 @@ class Clock(Protocol):
     def __call__(self) -> datetime: ...
 
 
+# Every update reads its conversation: the statement is built once.
+_READ = select(ConversationState.state, ConversationState.data).where(
+    ConversationState.key == bindparam("key")
+)
+
+
 class DatabaseStorage(BaseStorage):
     """aiogram's storage interface over the `conversation_states` table."""
 
@@ -71,14 +77,12 @@ class DatabaseStorage(BaseStorage):
 
     async def read(self, key: StorageKey, uow: UnitOfWork | None = None) -> Entry:
         """Through the update's reading session when there is one, else on its own."""
-        query = select(ConversationState.state, ConversationState.data).where(
-            ConversationState.key == key_string(key)
-        )
+        params = {"key": key_string(key)}
         if uow is not None:
-            row = (await uow.reads.execute(query)).first()
+            row = (await uow.reads.execute(_READ, params)).first()
         else:
             async with self._database.reading() as own:
-                row = (await own.session.execute(query)).first()
+                row = (await own.session.execute(_READ, params)).first()
         return (row.state, dict(row.data or {})) if row else (None, {})
 
     async def write_in(self, session: AsyncSession, changes: Mapping[StorageKey, Entry]) -> None:

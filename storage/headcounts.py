@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Headcount, Membership, OrgUnit
-from storage.reports import under
+from storage.reports import span, spanned, under
 
 
 async def put(
@@ -41,24 +41,27 @@ async def of_orgs(session: AsyncSession, org_ids: Sequence[int]) -> dict[int, di
     return found
 
 
+_PLACES = (
+    select(OrgUnit.id, OrgUnit.path)
+    .where(OrgUnit.kind == bindparam("kind"), spanned())
+    .order_by(OrgUnit.path)
+)
+_COUNTED = (
+    select(Headcount.org_id, Headcount.kind, Headcount.count)
+    .join(OrgUnit, OrgUnit.id == Headcount.org_id)
+    .where(OrgUnit.kind == bindparam("kind"), spanned())
+)
+
+
 async def places_with_counts(
     session: AsyncSession, path: str, place_kind: str
 ) -> tuple[list[tuple[int, str]], dict[int, dict[str, int]]]:
     """(the ids and paths of the `place_kind` units at or below `path`, in tree order; the
     headcounts of those that have one, by id and kind)."""
-    query = (
-        select(OrgUnit.id, OrgUnit.path)
-        .where(OrgUnit.kind == place_kind, under(path))
-        .order_by(OrgUnit.path)
-    )
-    ids = [(row.id, row.path) for row in await session.execute(query)]
-    counted = (
-        select(Headcount.org_id, Headcount.kind, Headcount.count)
-        .join(OrgUnit, OrgUnit.id == Headcount.org_id)
-        .where(OrgUnit.kind == place_kind, under(path))
-    )
+    params = {"kind": place_kind, **span(path)}
+    ids = [(row.id, row.path) for row in await session.execute(_PLACES, params)]
     found: dict[int, dict[str, int]] = {}
-    for row in await session.execute(counted):
+    for row in await session.execute(_COUNTED, params):
         found.setdefault(row.org_id, {})[row.kind] = row.count
     return ids, found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ORG_KINDS, OrgUnit
@@ -67,12 +67,13 @@ async def ensure(
     return parent, created
 
 
+_UNITS = select(OrgUnit).where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
+
+
 async def lineage(session: AsyncSession, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors from the top down, the unit itself last."""
     ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    rows = {
-        row.id: row for row in await session.scalars(select(OrgUnit).where(OrgUnit.id.in_(ids)))
-    }
+    rows = {row.id: row for row in await session.scalars(_UNITS, {"ids": ids})}
     return [rows[i] for i in ids if i in rows]
 
 

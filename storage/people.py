@@ -77,14 +77,18 @@ async def by_tg(session: AsyncSession, tg_user_id: int) -> Person | None:
     return (await session.scalars(select(Person).where(Person.tg_user_id == tg_user_id))).first()
 
 
+# Read for everyone the directory does not know yet: built once.
+_MEMBERSHIPS = (
+    select(Membership, OrgUnit)
+    .join(OrgUnit, OrgUnit.id == Membership.org_id)
+    .where(Membership.person_id == bindparam("person_id"))
+    .order_by(Membership.id)
+)
+
+
 async def memberships(session: AsyncSession, person_id: int) -> list[tuple[Membership, OrgUnit]]:
-    query = (
-        select(Membership, OrgUnit)
-        .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.person_id == person_id)
-        .order_by(Membership.id)
-    )
-    return [(m, o) for m, o in (await session.execute(query)).all()]
+    rows = await session.execute(_MEMBERSHIPS, {"person_id": person_id})
+    return [(m, o) for m, o in rows.all()]
 
 
 async def create_many(

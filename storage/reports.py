@@ -25,28 +25,40 @@ def under_any(paths: Sequence[str], unit: Any = OrgUnit) -> ColumnElement[bool]:
     return or_(*(under(path, unit) for path in paths))
 
 
+# Statements every /report, /progress and /class runs, built once (bound parameters).
+_OF_PERSON = select(Report).where(
+    Report.campaign_id == bindparam("campaign_id"), Report.person_id == bindparam("person_id")
+)
+_FIND = _OF_PERSON.where(Report.milestone_key == bindparam("milestone"))
+_OF_ORGS = select(Report).where(
+    Report.campaign_id == bindparam("campaign_id"),
+    Report.org_id.in_(bindparam("org_ids", expanding=True)),
+)
+_FIND_COLLECTIVE = select(Report).where(
+    Report.campaign_id == bindparam("campaign_id"),
+    Report.org_id == bindparam("org_id"),
+    Report.milestone_key == bindparam("milestone"),
+)
+
+
 async def of_person(session: AsyncSession, campaign_id: int, person_id: int) -> list[Report]:
-    query = select(Report).where(Report.campaign_id == campaign_id, Report.person_id == person_id)
-    return list(await session.scalars(query))
+    params = {"campaign_id": campaign_id, "person_id": person_id}
+    return list(await session.scalars(_OF_PERSON, params))
 
 
 async def find(
     session: AsyncSession, campaign_id: int, person_id: int, milestone: str
 ) -> Report | None:
-    query = select(Report).where(
-        Report.campaign_id == campaign_id,
-        Report.person_id == person_id,
-        Report.milestone_key == milestone,
-    )
-    return (await session.scalars(query)).first()
+    params = {"campaign_id": campaign_id, "person_id": person_id, "milestone": milestone}
+    return (await session.scalars(_FIND, params)).first()
 
 
 async def of_orgs(session: AsyncSession, campaign_id: int, org_ids: Sequence[int]) -> list[Report]:
     """Collective reports of these units and classes."""
     if not org_ids:
         return []
-    query = select(Report).where(Report.campaign_id == campaign_id, Report.org_id.in_(org_ids))
-    return list(await session.scalars(query))
+    params = {"campaign_id": campaign_id, "org_ids": list(org_ids)}
+    return list(await session.scalars(_OF_ORGS, params))
 
 
 async def sent_by(session: AsyncSession, person_id: int) -> list[tuple[Report, str]]:
@@ -70,12 +82,8 @@ async def count_own(session: AsyncSession, person_id: int) -> int:
 async def find_collective(
     session: AsyncSession, campaign_id: int, org_id: int, milestone: str
 ) -> Report | None:
-    query = select(Report).where(
-        Report.campaign_id == campaign_id,
-        Report.org_id == org_id,
-        Report.milestone_key == milestone,
-    )
-    return (await session.scalars(query)).first()
+    params = {"campaign_id": campaign_id, "org_id": org_id, "milestone": milestone}
+    return (await session.scalars(_FIND_COLLECTIVE, params)).first()
 
 
 async def get(session: AsyncSession, report_id: int) -> Report | None:
@@ -189,9 +197,14 @@ def counted_statuses(verified_only: bool) -> tuple[str, ...]:
 # sent is the same as a statement built afresh.
 
 
-def _spanned(unit: Any = OrgUnit) -> ColumnElement[bool]:
-    """`under`, with the path range as the bound parameters `lo` and `hi`."""
+def spanned(unit: Any = OrgUnit) -> ColumnElement[bool]:
+    """`under`, with the path range as the bound parameters `lo` and `hi` (`span`)."""
     return and_(unit.path >= bindparam("lo"), unit.path < bindparam("hi"))
+
+
+def span(path: str) -> dict[str, str]:
+    """The parameters of `spanned` for the subtree at `path`."""
+    return {"lo": path, "hi": path[:-1] + "0"}
 
 
 def _tally_params(
@@ -205,8 +218,7 @@ def _tally_params(
 ) -> dict[str, Any]:
     params: dict[str, Any] = {
         "campaign_id": campaign_id,
-        "lo": path,
-        "hi": path[:-1] + "0",
+        **span(path),
         "roles": list(roles),
         "milestones": list(milestones),
         "need": need,
@@ -249,7 +261,7 @@ def _people_tally_statement(small: bool, levelled: bool) -> Select[Any]:
     population = (
         select(Membership.person_id)
         .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.role.in_(bindparam("roles", expanding=True)), _spanned())
+        .where(Membership.role.in_(bindparam("roles", expanding=True)), spanned())
         .distinct()
         .subquery()
     )
@@ -294,7 +306,7 @@ def _by_place_statement(classes: bool, small: bool, levelled: bool) -> Select[An
             Membership.children.label("children"),
         )
         .join(OrgUnit, OrgUnit.id == Membership.org_id)
-        .where(Membership.role.in_(bindparam("roles", expanding=True)), _spanned())
+        .where(Membership.role.in_(bindparam("roles", expanding=True)), spanned())
     )
     if classes:
         members = members.where(OrgUnit.kind == "class")
@@ -436,28 +448,35 @@ async def collective_tally(
     return int(total or 0), int(achieved or 0)
 
 
+_ROSTER = (
+    select(Person.id, Person.display_name, Membership.child_names, Membership.relation)
+    .join(Membership, Membership.person_id == Person.id)
+    .where(
+        Membership.org_id == bindparam("org_id"),
+        Membership.role.in_(bindparam("roles", expanding=True)),
+    )
+    .order_by(Person.display_name, Person.id, Membership.id)
+)
+_STATUSES = select(Report.person_id, Report.milestone_key, Report.status).where(
+    Report.campaign_id == bindparam("campaign_id"),
+    Report.person_id.in_(bindparam("people", expanding=True)),
+)
+
+
 async def roster(
     session: AsyncSession, campaign_id: int, org_id: int, roles: Sequence[str]
 ) -> list[RosterEntry]:
     """Members of one class or unit with their report status per milestone (and, for
     parents, the children they joined for)."""
-    members = (
-        select(Person.id, Person.display_name, Membership.child_names, Membership.relation)
-        .join(Membership, Membership.person_id == Person.id)
-        .where(Membership.org_id == org_id, Membership.role.in_(roles))
-        .order_by(Person.display_name, Person.id, Membership.id)
-    )
     people: dict[int, RosterEntry] = {}
-    for row in await session.execute(members):
+    for row in await session.execute(_ROSTER, {"org_id": org_id, "roles": list(roles)}):
         found = people.get(row.id)
         if found is None or (found.child_names is None and row.child_names):
             people[row.id] = RosterEntry(
                 row.id, row.display_name, {}, row.child_names, row.relation
             )
     if people:
-        query = select(Report.person_id, Report.milestone_key, Report.status).where(
-            Report.campaign_id == campaign_id, Report.person_id.in_(list(people))
-        )
-        for row in await session.execute(query):
+        params = {"campaign_id": campaign_id, "people": list(people)}
+        for row in await session.execute(_STATUSES, params):
             people[row.person_id].statuses[row.milestone_key] = row.status
     return list(people.values())

@@ -3,7 +3,7 @@
     python benchmarks/mixed.py [--quick] [--rates 100,300,500] [--db sqlite|postgresql|both]
                                [--seconds 20] [--api-ms 40] [--send-rate N] [--diagnose]
                                [--mix onboarding=1,report=1,progress=2,class=1]
-                               [--analyze] [--pg-read-pool] [--strict]
+                               [--analyze] [--pg-read-pool] [--province-every S] [--strict]
 
 One process, one event loop, the real dispatcher (``bot.app.build_app``) on a
 province-size database (benchmarks/province.py, as benchmarks/indicators.py builds it:
@@ -53,7 +53,8 @@ on the loop). What-ifs that change the setting, never the bot's code, and are na
 above the table: ``--analyze`` (a full SQLite ANALYZE after loading; each run
 already refreshes the statistics as the bot's start does, ``storage.migrate.analyze``),
 ``--pg-read-pool`` (``Database.reading()`` on a PostgreSQL pool of 10+10 of its own),
-``--mix`` (e.g. ``class=0``), ``--send-rate 30`` (the bot's default overall limit).
+``--mix`` (e.g. ``class=0``), ``--province-every 0`` (no province query),
+``--send-rate 30`` (the bot's default overall limit).
 ``--quick``: 3 s runs on a 20,000-person database, 0.6 s between a person's
 updates, 5 s to drain (about a minute in all). The load average is printed before
 and after: other work on the machine moves the figures.

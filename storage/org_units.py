@@ -70,11 +70,22 @@ async def ensure(
 _UNITS = select(OrgUnit).where(OrgUnit.id.in_(bindparam("ids", expanding=True)))
 
 
+def _path_ids(unit: OrgUnit) -> list[int]:
+    return [int(part) for part in unit.path.strip("/").split("/") if part]
+
+
 async def lineage(session: AsyncSession, unit: OrgUnit) -> list[OrgUnit]:
     """The unit's ancestors from the top down, the unit itself last."""
-    ids = [int(part) for part in unit.path.strip("/").split("/") if part]
-    rows = {row.id: row for row in await session.scalars(_UNITS, {"ids": ids})}
-    return [rows[i] for i in ids if i in rows]
+    return (await lineages(session, [unit]))[unit.id]
+
+
+async def lineages(session: AsyncSession, units: list[OrgUnit]) -> dict[int, list[OrgUnit]]:
+    """`lineage` of each of `units`, by unit id, in one statement."""
+    wanted = {i for unit in units for i in _path_ids(unit)}
+    if not wanted:
+        return {unit.id: [] for unit in units}
+    rows = {row.id: row for row in await session.scalars(_UNITS, {"ids": sorted(wanted)})}
+    return {unit.id: [rows[i] for i in _path_ids(unit) if i in rows] for unit in units}
 
 
 async def by_names(session: AsyncSession, names: list[str]) -> OrgUnit | None:

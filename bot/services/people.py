@@ -141,10 +141,12 @@ async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
     person = await people.summary_by_tg(uow.reads, tg_user_id)
     if person is None:
         return None
-    views = []
-    for membership, unit in await people.memberships(uow.reads, person.id):
-        chain = await org_units.lineage(uow.reads, unit)
-        views.append(membership_view(unit, membership.role, chain, bool(membership.head)))
+    held = await people.memberships(uow.reads, person.id)
+    chains = await org_units.lineages(uow.reads, [unit for _, unit in held]) if held else {}
+    views = [
+        membership_view(unit, membership.role, chains[unit.id], bool(membership.head))
+        for membership, unit in held
+    ]
     return PersonView(
         id=person.id,
         tg_user_id=tg_user_id,

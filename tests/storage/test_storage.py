@@ -45,6 +45,8 @@ async def test_org_tree_is_idempotent_and_navigable(db: Database) -> None:
         chain = await org_units.lineage(session, leaf)
         assert [u.kind for u in chain] == ["province", "district", "school", "class"]
         assert org_units.school_of(chain).name == "THPT Lý Thái Tổ"
+        both = await org_units.lineages(session, [leaf, chain[1]])
+        assert both == {leaf.id: chain, chain[1].id: chain[:2]}
         assert (await org_units.by_names(session, [u.name for u in chain])).id == leaf.id
         below = await org_units.subtree(session, chain[1].path, ("school", "class"), 10)
         assert [u.kind for u in below] == ["school", "class"]

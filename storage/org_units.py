@@ -83,7 +83,7 @@ async def lineages(session: AsyncSession, units: list[OrgUnit]) -> dict[int, lis
     """`lineage` of each of `units`, by unit id, in one statement."""
     wanted = {i for unit in units for i in _path_ids(unit)}
     if not wanted:
-        return {unit.id: [] for unit in units}
+        return {}
     rows = {row.id: row for row in await session.scalars(_UNITS, {"ids": sorted(wanted)})}
     return {unit.id: [rows[i] for i in _path_ids(unit) if i in rows] for unit in units}
 

@@ -18,7 +18,8 @@ from storage.models import COUNTED, Membership, OrgUnit, Person, Report
 
 def under(path: str, unit: Any = OrgUnit) -> ColumnElement[bool]:
     """Org units at or below `path`, as an index-friendly range ('/1/4/' ≤ p < '/1/40')."""
-    return and_(unit.path >= path, unit.path < path[:-1] + "0")
+    bounds = span(path)
+    return and_(unit.path >= bounds["lo"], unit.path < bounds["hi"])
 
 
 def under_any(paths: Sequence[str], unit: Any = OrgUnit) -> ColumnElement[bool]:
@@ -203,7 +204,7 @@ def spanned(unit: Any = OrgUnit) -> ColumnElement[bool]:
 
 
 def span(path: str) -> dict[str, str]:
-    """The parameters of `spanned` for the subtree at `path`."""
+    """The subtree at `path` as a range of paths: `under`'s bounds, `spanned`'s parameters."""
     return {"lo": path, "hi": path[:-1] + "0"}
 
 

@@ -142,7 +142,7 @@ async def load_view(uow: UnitOfWork, tg_user_id: int) -> PersonView | None:
     if person is None:
         return None
     held = await people.memberships(uow.reads, person.id)
-    chains = await org_units.lineages(uow.reads, [unit for _, unit in held]) if held else {}
+    chains = await org_units.lineages(uow.reads, [unit for _, unit in held])
     views = [
         membership_view(unit, membership.role, chains[unit.id], bool(membership.head))
         for membership, unit in held

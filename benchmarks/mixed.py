@@ -42,7 +42,9 @@ an update without a reply), 3 with ``--strict`` when a goal is missed.
 
 Each run also prints the event loop's CPU time per update (its thread's CPU clock),
 the whole process's (SQLite's threads too) and, for PostgreSQL on this machine, its
-backends'; these move far less than wall times when others share the machine.
+backends'; these move far less than wall times when others share the machine. Under
+the goals, a ceiling per database from its lowest rate: the updates/s that CPU time
+allows one event loop, and the machine's cores (bot and PostgreSQL together).
 
 ``--diagnose`` adds, per bot run: how long each engine's connections were checked out
 and how many at once (SQLAlchemy pool events), how often an update holding one
@@ -628,7 +630,7 @@ class Probe:
             undo()
         self._undo.clear()
 
-    def report(self, stalls: list[float]) -> list[str]:
+    def report(self, stalls: list[float], updates: int) -> list[str]:
         span = self.span or 1.0
         lines = []
         for name, holds in self.holds.items():
@@ -657,6 +659,13 @@ class Probe:
             f"stalls over 20 ms: {len(long)}, over 50 ms: {sum(1 for _, x in long if x > GOAL_STALL)};"
             f" overlapping a province query: {during(self.province)}, a collection over 5 ms:"
             f" {during(self.gc_spans)}"
+        )
+        per = max(updates, 1)
+        checkouts = " + ".join(f"{len(h) / per:.2f} {n}" for n, h in sorted(self.holds.items()))
+        sent = sum(len(times) for times in self.statements.values())
+        lines.append(
+            f"per update: {sent / per:.2f} statements (BEGIN, COMMIT and pings not counted),"
+            f" {checkouts} connection check-outs"
         )
         lines.append("statements (time from sent to result back on the loop), most time first:")
         top = sorted(self.statements.items(), key=lambda kv: -sum(kv[1]))[:8]
@@ -791,7 +800,7 @@ async def run_bot(backend: Backend, cast: Cast, rate: float, args: argparse.Name
         await app.storage.close()  # lets anything still running commit and reply
         await check(database, timed, result)
         if probe is not None:
-            result.diagnosis = probe.report(result.stalls)
+            result.diagnosis = probe.report(result.stalls, len(timed.updates))
     finally:
         await app.storage.close()
         await database.dispose()
@@ -954,6 +963,7 @@ def table(results: list[Figures], args: argparse.Namespace) -> bool:
             f"  {r.label}: p99 {ms(r.p99)} ms {'met' if p99_ok else 'NOT MET'}; "
             f"longest stall {ms(r.stall_max)} ms {'met' if stall_ok else 'NOT MET'}"
         )
+    print_ceilings(results)
     bots = [r for r in results if r.label != "echo" and r.updates and not r.unfinished]
     if args.send_rate >= 1e5 and bots:
         each = sum(r.counted for r in bots) / sum(r.updates for r in bots)
@@ -964,6 +974,26 @@ def table(results: list[Figures], args: argparse.Namespace) -> bool:
             "limit (--send-rate 30 shows it)."
         )
     return met
+
+
+def print_ceilings(results: list[Figures]) -> None:
+    """What the CPU time per update allows, from each database's lowest rate (where nothing
+    queues, so the time is the updates' own): the event loop runs on one core, and the
+    process with its driver threads and PostgreSQL's backends share the machine's."""
+    cores = os.cpu_count() or 1
+    for label in dict.fromkeys(r.label for r in results if r.label != "echo"):
+        r = min((x for x in results if x.label == label and x.updates), key=lambda x: x.rate)
+        loop, whole = 1000 * r.loop_cpu / r.updates, 1000 * r.process_cpu / r.updates
+        if r.server_cpu is not None:
+            whole += 1000 * r.server_cpu / r.updates
+        if loop <= 0 or whole <= 0:
+            continue
+        print(
+            f"  ceiling ({label}, from {r.rate:.0f}/s): {loop:.1f} ms of loop CPU per update lets"
+            f" one event loop do at most {1000 / loop:.0f} updates/s; {whole:.1f} ms of CPU in all"
+            f" (bot{', PostgreSQL' if r.server_cpu is not None else ''}) lets this machine's"
+            f" {cores} cores do at most {1000 * cores / whole:.0f}/s"
+        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,14 +14,16 @@ the transaction) and just after it.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -252,20 +254,81 @@ CURRENT: ContextVar[UnitOfWork | None] = ContextVar("hocvuso_unit_of_work", defa
 (aiogram's FSM calls it with a key only)."""
 
 
-async def scrub(database: Database, tables: tuple[str, ...]) -> None:
-    """Make what was just deleted unrecoverable from the database files.
+SCRUB_PATIENCE = 600.0  # s: an export or a long query may hold an old snapshot this long
+
+
+async def scrub(
+    database: Database,
+    tables: tuple[str, ...],
+    *,
+    patience: float = SCRUB_PATIENCE,
+    pause: float = 0.25,
+) -> bool:
+    """Make what was just deleted unrecoverable from the database files; whether it could.
 
     SQLite overwrites deleted content with zeros (`secure_delete`, set on every
     connection); a checkpoint then copies the pages into the main file and empties
     the write-ahead log, where the old versions still were. PostgreSQL keeps dead row
     versions in the table files until VACUUM removes them.
-    """
-    from sqlalchemy import text
 
+    Neither can while a reader still sees the old rows: a checkpoint stops at the oldest
+    reader's snapshot (and the old pages stay in both files even after that reader ends),
+    VACUUM keeps what an open transaction may still see. So it waits for them, trying
+    again with growing pauses for up to `patience` seconds, on a connection of its own
+    (never the bot's one SQLite writer; a checkpoint holds new writes back 50 ms at most).
+    Call it after the deletes committed; it logs, with no personal data, when it gives up.
+    """
+    deadline = time.monotonic() + patience
     if database.dialect == "sqlite":
-        async with database.engine.connect() as connection:
-            await connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-        return
+        path = make_url(database.url).database
+        if path in (None, "", ":memory:"):
+            return True  # nothing on disk
+
+        async def attempt() -> bool:
+            return await _checkpointed(path)
+    else:
+        since = await _server_now(database)
+
+        async def attempt() -> bool:
+            return await _vacuumed(database, tables, since)
+
+    wait = pause
+    while not await attempt():
+        if time.monotonic() + wait > deadline:
+            log.error("scrub gave up after %.0f s: an older snapshot is still open", patience)
+            return False
+        await asyncio.sleep(wait)
+        wait = min(2 * wait, 5.0)
+    return True
+
+
+async def _checkpointed(path: str) -> bool:
+    import aiosqlite  # only SQLite deployments need it
+
+    # Waits at most 50 ms for readers (and holds new writes back that long), so that
+    # under steady traffic it finds a moment when every reader has moved on.
+    async with aiosqlite.connect(path, timeout=0.05) as connection:
+        cursor = await connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _, _ = await cursor.fetchone() or (1, 0, 0)
+    return busy == 0
+
+
+async def _server_now(database: Database) -> Any:
+    async with database.engine.connect() as connection:
+        return await connection.scalar(text("SELECT clock_timestamp()"))
+
+
+_OLDER_SNAPSHOTS = text(
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid() AND xact_start < :since"
+    " AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+)
+
+
+async def _vacuumed(database: Database, tables: tuple[str, ...], since: Any) -> bool:
     async with database.engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        if await autocommit.scalar(_OLDER_SNAPSHOTS, {"since": since}):
+            return False  # a transaction from before the deletes may still see the rows
         await autocommit.execute(text("VACUUM " + ", ".join(tables)))
+    return True

@@ -1,13 +1,23 @@
-"""/forget leaves nothing recoverable in the SQLite files: the database, its write-ahead
-log and its shared memory are read as raw bytes and searched."""
+"""/forget leaves nothing recoverable in the database files. SQLite's database, write-ahead
+log and shared memory are read as raw bytes and searched; PostgreSQL's table pages are
+read raw through pageinspect, dead row versions included. Both also while a reader that
+began before the /forget still holds its snapshot, as an export or a long query would."""
 
 from __future__ import annotations
 
+import sqlite3
 import struct
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
+import pytest
 from sqlalchemy import select
 
+from bot.services import privacy
+from storage import people
+from storage.db import Database, scrub
 from storage.models import Person, Report
 from tests.handlers.test_onboarding import onboard
 from tests.handlers.test_reports import report_course_with_photo, school
@@ -45,23 +55,32 @@ def traces(blob: bytes) -> list[str]:
     return [what for what, needle in needles.items() if needle in blob]
 
 
-async def test_forget_leaves_nothing_in_the_database_files(harness: Harness, tmp_path) -> None:
-    db_file = tmp_path / "test.db"
+async def a_reported_parent(harness: Harness) -> tuple[User, User]:
     school_id, class_id = await school(harness, "12Q")
     principal = User(1701, "Thầy Hùng")
     parent = User(TG_ID, TG_FIRST_NAME)
     await onboard(harness, principal, await harness.invite(school_id, "principal"))
     await onboard(harness, parent, await harness.invite(class_id, "parent"), name=NAME)
     await report_course_with_photo(harness, parent, caption=CAPTION)
+    return principal, parent
+
+
+async def forget(harness: Harness, parent: User) -> None:
+    await harness.say(parent, "/forget")
+    await harness.press(parent, harness.button(parent, "xóa"))
+    assert "đã được xóa" in harness.last_text(parent)
+
+
+async def test_forget_leaves_nothing_in_the_database_files(harness: Harness, tmp_path) -> None:
+    db_file = tmp_path / "test.db"
+    principal, parent = await a_reported_parent(harness)
     await harness.say(principal, "/review")
     await harness.press(principal, harness.button(principal, "Từ chối"))
     await harness.say(principal, REASON)
     await harness.say(parent, "/report")  # an open conversation holding their data too
     assert set(traces(raw(db_file))) >= {"name", "caption", "reason"}  # the test can see
 
-    await harness.say(parent, "/forget")
-    await harness.press(parent, harness.button(parent, "xóa"))
-    assert "đã được xóa" in harness.last_text(parent)
+    await forget(harness, parent)
     await harness.app.shared.background.drain()
 
     assert traces(raw(db_file)) == []
@@ -70,3 +89,78 @@ async def test_forget_leaves_nothing_in_the_database_files(harness: Harness, tmp
             "forgotten"
         )
         assert await uow.session.scalar(select(Report.status)) == "rejected"
+
+
+async def test_a_reader_from_before_the_forget_is_waited_for(harness: Harness, tmp_path) -> None:
+    """A checkpoint cannot copy past an open reader's snapshot, and once that reader ends
+    the old pages are still in both files: the scrub waits for it, then finishes."""
+    db_file = tmp_path / "test.db"
+    _, parent = await a_reported_parent(harness)
+    reader = sqlite3.connect(db_file, isolation_level=None)
+    try:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM people").fetchone() == (2,)
+        await forget(harness, parent)
+        await harness.app.shared.background.drain(timeout=1.0)
+        assert "name" in traces(raw(db_file))  # still there while the reader reads
+    finally:
+        reader.execute("COMMIT")
+        reader.close()
+    await harness.app.shared.background.drain()
+    assert traces(raw(db_file)) == []
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[Database]:
+    from storage import migrate
+
+    database = Database(postgres_url)
+    await migrate.upgrade(database)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+async def raw_pages(dsn: str, table: str) -> bytes:
+    """Every tuple on `table`'s pages, live or dead, as PostgreSQL stores it."""
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        pages = await connection.fetchval(
+            "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int", table
+        )
+        blobs = []
+        for page in range(pages):
+            rows = await connection.fetch(
+                "SELECT t_data FROM heap_page_items(get_raw_page($1, $2))", table, page
+            )
+            blobs += [bytes(row["t_data"]) for row in rows if row["t_data"] is not None]
+        return b"".join(blobs)
+    finally:
+        await connection.close()
+
+
+async def test_postgresql_pages_keep_nothing_once_older_snapshots_end(pg: Database) -> None:
+    dsn = pg.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    async with pg.transaction() as session:
+        [person_id] = await people.create_many(
+            session, [(TG_ID, NAME, "vi", datetime(2026, 9, 5, tzinfo=UTC))]
+        )
+    assert NAME.encode() in await raw_pages(dsn, "people")  # the test can see it
+
+    older = await asyncpg.connect(dsn)
+    try:
+        snapshot = older.transaction(isolation="repeatable_read", readonly=True)
+        await snapshot.start()
+        assert await older.fetchval("SELECT count(*) FROM people") == 1
+        async with pg.transaction() as session:
+            await people.forget(session, person_id, TG_ID)
+        # The old row version may still be read by that snapshot: no VACUUM removes it.
+        assert not await scrub(pg, privacy.PERSONAL_TABLES, patience=0.6, pause=0.2)
+        assert NAME.encode() in await raw_pages(dsn, "people")
+        await snapshot.rollback()
+    finally:
+        await older.close()
+    assert await scrub(pg, privacy.PERSONAL_TABLES, patience=5.0)
+    assert NAME.encode() not in await raw_pages(dsn, "people")

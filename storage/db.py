@@ -132,6 +132,30 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[UnitOfWork]:
+        """`reading()` with every statement seeing the database as the first one saw it: one
+        read-only transaction (REPEATABLE READ on PostgreSQL; on SQLite a read transaction,
+        whose snapshot WAL keeps from its first statement). For read-only work of many
+        statements whose figures must agree, as an export's sheets and batches do. While
+        it lasts, old row versions stay (a checkpoint or VACUUM waits for it, and so does
+        /forget's scrub): keep it to such work."""
+        async with self.scanner.connect() as connection:
+            if self.dialect == "postgresql":
+                connection = await connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+                await connection.begin()
+            elif self.scanner is not self.engine:
+                # A read-only autocommit connection: the driver leaves transactions to us.
+                await connection.exec_driver_sql("BEGIN")
+            bound = AsyncSession(bind=connection, expire_on_commit=False)
+            uow = UnitOfWork(self, read_only=True, sessions=lambda: bound)
+            try:
+                yield uow
+            finally:
+                await uow.abort()  # ends the transaction: nothing was written
+
     def unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self)
 
@@ -165,9 +189,16 @@ class UnitOfWork:
     hooks once it is durable (caches learn the new facts); neither runs on abort.
     """
 
-    def __init__(self, database: Database, *, read_only: bool = False) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        read_only: bool = False,
+        sessions: Callable[[], AsyncSession] | None = None,
+    ) -> None:
         self.database = database
-        self._make = database.scan_sessions if read_only else database.sessions
+        self.read_only = read_only
+        self._make = sessions or (database.scan_sessions if read_only else database.sessions)
         self._session: AsyncSession | None = None
         self._reader: AsyncSession | None = None
         self._before: list[Hook] = []
@@ -187,7 +218,7 @@ class UnitOfWork:
         of its own, so that reading never holds the one SQLite writer; once it has
         written, the writer's session, which sees those writes and needs no second
         connection."""
-        if self._session is not None or self._make is self.database.scan_sessions:
+        if self._session is not None or self.read_only:
             return self.session
         if self._reader is None:
             self._reader = self.database.read_sessions()

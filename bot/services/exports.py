@@ -135,10 +135,12 @@ async def write(
 
 async def run_job(job: Job) -> Written:
     """The export a worker process runs (bot.services.export_job.run): its own database
-    connections (read-only on SQLite), the file written as the rows are read."""
+    connections (read-only on SQLite), the file written as the rows are read, every sheet
+    from one snapshot (`Database.snapshot`), so that its figures agree while people go
+    on joining and reporting."""
     database = Database(job.database_url)
     try:
-        async with database.reading() as uow:
+        async with database.snapshot() as uow:
             unit = await org_units.get(uow.reads, job.org_id)
             if unit is None:
                 raise LookupError(f"org {job.org_id} is gone")

@@ -262,16 +262,11 @@ async def tallies(
     pack: CampaignPack,
     path: str,
     *,
-    people_only: bool = False,
     counts: tuple[str, ...] | None = None,
 ) -> list[Tally]:
-    """Tallies of the pack's indicators at `path`: all, people's only, or those whose
-    `counts` is one of `counts`."""
-    chosen = [
-        i
-        for i in pack.indicators
-        if (not people_only or i.counts == "people") and (counts is None or i.counts in counts)
-    ]
+    """Tallies of the pack's indicators at `path`: all, or those whose `counts` is one of
+    `counts` (("people",): people's only)."""
+    chosen = [i for i in pack.indicators if counts is None or i.counts in counts]
     node = await org_units.get(uow.reads, node_id(path))
     kind = node.kind if node is not None else "school"
     return await tallies_of(uow, campaign_id, chosen, path, kind)

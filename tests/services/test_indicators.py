@@ -486,7 +486,7 @@ async def check_variants_and_figures(world: World) -> None:
     uow = world.db.unit_of_work()
     try:
         people_only = await indicators.tallies(
-            uow, world.campaign_id, world.pack, path(SCHOOL_A), people_only=True
+            uow, world.campaign_id, world.pack, path(SCHOOL_A), counts=("people",)
         )
     finally:
         await uow.abort()

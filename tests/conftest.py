@@ -40,15 +40,27 @@ def db_url(request) -> str:
     return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
 
 
-@pytest.fixture
-async def db(db_url: str) -> AsyncIterator[Database]:
-    """A migrated database on each backend."""
-    database = Database(db_url)
+async def migrated(url: str) -> AsyncIterator[Database]:
+    database = Database(url)
     await migrate.upgrade(database)
     try:
         yield database
     finally:
         await database.dispose()
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each backend."""
+    async for database in migrated(db_url):
+        yield database
+
+
+@pytest.fixture
+async def pg_db(postgres_url: str) -> AsyncIterator[Database]:
+    """A migrated PostgreSQL database, for what only PostgreSQL has."""
+    async for database in migrated(postgres_url):
+        yield database
 
 
 @pytest.fixture

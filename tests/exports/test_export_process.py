@@ -22,18 +22,7 @@ async def test_a_worker_process_writes_the_workbook(sqlite_url: str, tmp_path: P
     await world.build(database)
     await database.dispose()
     out, beat = tmp_path / "school.xlsx", tmp_path / "progress.json"
-    job = export_job.Job(
-        database_url=sqlite_url,
-        org_id=world.SCHOOL,
-        language="vi",
-        reader="staff",
-        default_language="vi",
-        zone="Asia/Ho_Chi_Minh",
-        today=world.TODAY,
-        out=str(out),
-        fmt="xlsx",
-        progress=str(beat),
-    )
+    job = world.job(sqlite_url, str(out), progress=str(beat))
     workers = Workers()
     try:
         written = await workers.run(export_job.run, job)

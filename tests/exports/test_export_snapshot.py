@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import export_job, exports
+from bot.services import exports
 from bot.services.spreadsheets import Sheet
 from bot.text import T
 from storage import migrate, people
@@ -59,17 +59,7 @@ async def test_a_member_joining_mid_export_is_in_no_sheet(
     summary, listed = exports.BY_KEY["summary"], exports.BY_KEY["people"]
     joining = exports.SheetSpec("joining", T("Joined"), someone_joins)
     monkeypatch.setattr(exports, "SHEETS", (summary, joining, listed))
-    job = export_job.Job(
-        database_url=school,
-        org_id=world.SCHOOL,
-        language="vi",
-        reader="staff",
-        default_language="vi",
-        zone="Asia/Ho_Chi_Minh",
-        today=world.TODAY,
-        out=str(tmp_path / "school.xlsx"),
-        fmt="xlsx",
-    )
+    job = world.job(school, str(tmp_path / "school.xlsx"))
     try:
         written = await exports.run_job(job)
         assert await members_of_class(database) == before + 1  # the join did commit

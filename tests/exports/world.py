@@ -30,11 +30,13 @@ staff_digital_skills: staff Hoa and Nam, Hoa done (50%).
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import insert
 
-from bot.services import campaigns
+from bot.services import campaigns, export_job
 from storage import campaigns as campaign_rows
 from storage.db import Database
 from storage.models import (
@@ -93,6 +95,22 @@ def _report(person: int | None, key: str, status: str, day: int, **extra: object
         "revision": 1,
         **extra,
     }
+
+
+def job(database_url: str, out: str, **changes: Any) -> export_job.Job:
+    """School 3's export as the bot asks a worker for it (a staff reader, in Vietnamese)."""
+    asked = export_job.Job(
+        database_url=database_url,
+        org_id=SCHOOL,
+        language="vi",
+        reader="staff",
+        default_language="vi",
+        zone="Asia/Ho_Chi_Minh",
+        today=TODAY,
+        out=out,
+        fmt="xlsx",
+    )
+    return replace(asked, **changes)
 
 
 async def build(db: Database) -> int:

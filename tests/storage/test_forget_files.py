@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -110,18 +109,6 @@ async def test_a_reader_from_before_the_forget_is_waited_for(harness: Harness, t
     assert traces(raw(db_file)) == []
 
 
-@pytest.fixture
-async def pg(postgres_url: str) -> AsyncIterator[Database]:
-    from storage import migrate
-
-    database = Database(postgres_url)
-    await migrate.upgrade(database)
-    try:
-        yield database
-    finally:
-        await database.dispose()
-
-
 async def raw_pages(dsn: str, table: str) -> bytes:
     """Every tuple on `table`'s pages, live or dead, as PostgreSQL stores it."""
     connection = await asyncpg.connect(dsn)
@@ -144,9 +131,9 @@ async def raw_pages(dsn: str, table: str) -> bytes:
         await connection.close()
 
 
-async def test_postgresql_pages_keep_nothing_once_older_snapshots_end(pg: Database) -> None:
-    dsn = pg.url.replace("postgresql+asyncpg://", "postgresql://", 1)
-    async with pg.transaction() as session:
+async def test_postgresql_pages_keep_nothing_once_older_snapshots_end(pg_db: Database) -> None:
+    dsn = pg_db.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    async with pg_db.transaction() as session:
         [person_id] = await people.create_many(
             session, [(TG_ID, NAME, "vi", datetime(2026, 9, 5, tzinfo=UTC))]
         )
@@ -157,13 +144,13 @@ async def test_postgresql_pages_keep_nothing_once_older_snapshots_end(pg: Databa
         snapshot = older.transaction(isolation="repeatable_read", readonly=True)
         await snapshot.start()
         assert await older.fetchval("SELECT count(*) FROM people") == 1
-        async with pg.transaction() as session:
+        async with pg_db.transaction() as session:
             await people.forget(session, person_id, TG_ID)
         # The old row version may still be read by that snapshot: no VACUUM removes it.
-        assert not await scrub(pg, privacy.PERSONAL_TABLES, patience=0.6, pause=0.2)
+        assert not await scrub(pg_db, privacy.PERSONAL_TABLES, patience=0.6, pause=0.2)
         assert NAME.encode() in await raw_pages(dsn, "people")
         await snapshot.rollback()
     finally:
         await older.close()
-    assert await scrub(pg, privacy.PERSONAL_TABLES, patience=5.0)
+    assert await scrub(pg_db, privacy.PERSONAL_TABLES, patience=5.0)
     assert NAME.encode() not in await raw_pages(dsn, "people")

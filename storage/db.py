@@ -65,12 +65,18 @@ def build_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
 
-def build_reader(url: str, size: int, *, echo: bool = False) -> AsyncEngine | None:
+def build_reader(
+    url: str, size: int, *, echo: bool = False, reset: bool = True
+) -> AsyncEngine | None:
     """Connections for reading beside the writers: read-only SQLite connections (WAL lets
     them read while the writer writes), or a PostgreSQL pool of its own, so that an
     update holding a writer and reading never waits on its own pool. Reads decide
     nothing written: each statement is its own snapshot (autocommit), with no BEGIN
-    and ROLLBACK round trips around it."""
+    and ROLLBACK round trips around it. `reset=False` leaves out the pool's rollback
+    when a connection comes back, as SQLAlchemy's "Reset On Return" documents for
+    autocommit connections (~150 µs of the event loop per update, an aiosqlite thread
+    hop on SQLite); only for connections on which nobody opens a transaction."""
+    on_return = "rollback" if reset else None
     if not is_sqlite(url):
         return create_async_engine(
             url,
@@ -79,6 +85,7 @@ def build_reader(url: str, size: int, *, echo: bool = False) -> AsyncEngine | No
             max_overflow=size,
             pool_pre_ping=True,
             isolation_level="AUTOCOMMIT",
+            pool_reset_on_return=on_return,
         )
     if make_url(url).database in (None, "", ":memory:"):
         return None
@@ -90,6 +97,7 @@ def build_reader(url: str, size: int, *, echo: bool = False) -> AsyncEngine | No
         max_overflow=0,
         pool_timeout=60,
         isolation_level="AUTOCOMMIT",
+        pool_reset_on_return=on_return,
     )
     _sqlite_pragmas(engine, read_only=True)
     return engine
@@ -116,7 +124,8 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine = build_engine(url, echo=echo)
-        self.reader = build_reader(url, READERS, echo=echo) or self.engine
+        # The updates' reads never open a transaction; `snapshot()` does, on the scanners.
+        self.reader = build_reader(url, READERS, echo=echo, reset=False) or self.engine
         self.scanner = build_reader(url, SCANNERS, echo=echo) or self.reader
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
@@ -240,8 +249,7 @@ class UnitOfWork:
     async def _close_reader(self) -> None:
         reader, self._reader = self._reader, None
         if reader is not None:
-            await reader.rollback()
-            await reader.close()
+            await reader.close()  # autocommit: nothing to roll back
 
     async def finish(self) -> None:
         """Commit everything (hooks first), then tell the after-commit hooks."""

@@ -148,7 +148,8 @@ class Database:
         whose snapshot WAL keeps from its first statement). For read-only work of many
         statements whose figures must agree, as an export's sheets and batches do. While
         it lasts, old row versions stay (a checkpoint or VACUUM waits for it, and so does
-        /forget's scrub): keep it to such work."""
+        /forget's scrub): keep it to such work. An in-memory SQLite database (tests) has
+        one connection, so there it is no snapshot and holds the writer while it lasts."""
         async with self.scanner.connect() as connection:
             if self.dialect == "postgresql":
                 connection = await connection.execution_options(
@@ -312,7 +313,9 @@ async def scrub(
 
     Neither can while a reader still sees the old rows: a checkpoint stops at the oldest
     reader's snapshot (and the old pages stay in both files even after that reader ends),
-    VACUUM keeps what an open transaction may still see. So it waits for them, trying
+    VACUUM keeps what any older snapshot may still see (`_OLDER_SNAPSHOTS` says whose
+    count) and, with few dead rows, would leave the indexes alone unless told to clean
+    them. So it waits for them, trying
     again with growing pauses for up to `patience` seconds, on a connection of its own
     (never the bot's one SQLite writer; a checkpoint holds new writes back 50 ms at most).
     Call it after the deletes committed; it logs, with no personal data, when it gives up.
@@ -326,10 +329,10 @@ async def scrub(
         async def attempt() -> bool:
             return await _checkpointed(path)
     else:
-        since = await _server_now(database)
+        mark = await _next_transaction_id(database)
 
         async def attempt() -> bool:
-            return await _vacuumed(database, tables, since)
+            return await _vacuumed(database, tables, mark)
 
     wait = pause
     while not await attempt():
@@ -352,22 +355,39 @@ async def _checkpointed(path: str) -> bool:
     return busy == 0
 
 
-async def _server_now(database: Database) -> Any:
+async def _next_transaction_id(database: Database) -> int:
+    """The first transaction id not yet handed out: the deletes' own is below it."""
     async with database.engine.connect() as connection:
-        return await connection.scalar(text("SELECT clock_timestamp()"))
+        return int(await connection.scalar(text(_NEXT_XID)))
 
 
+_NEXT_XID = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+
+# What keeps VACUUM from removing a dead row version: any transaction or snapshot whose
+# oldest transaction id is below the mark. Those are other backends of this database,
+# standbys' feedback (walsenders), replication slots and prepared transactions; VACUUMs
+# (autovacuum workers) never hold each other back. The ids compare by age, which wraps.
 _OLDER_SNAPSHOTS = text(
-    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-    " AND pid <> pg_backend_pid() AND xact_start < :since"
-    " AND (backend_xmin IS NOT NULL OR backend_xid IS NOT NULL)"
+    "SELECT count(*) FROM ("
+    " SELECT backend_xmin AS held FROM pg_stat_activity"
+    "  WHERE (datname = current_database() OR backend_type = 'walsender')"
+    "  AND backend_type <> 'autovacuum worker' AND pid <> pg_backend_pid()"
+    " UNION ALL SELECT backend_xid FROM pg_stat_activity"
+    "  WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    " UNION ALL SELECT xmin FROM pg_replication_slots"
+    "  WHERE database IS NULL OR database = current_database()"
+    " UNION ALL SELECT transaction FROM pg_prepared_xacts WHERE database = current_database()"
+    ") holders"
+    " WHERE held IS NOT NULL AND age(held) > age(CAST(CAST(:mark AS text) AS xid))"
 )
 
 
-async def _vacuumed(database: Database, tables: tuple[str, ...], since: Any) -> bool:
+async def _vacuumed(database: Database, tables: tuple[str, ...], mark: int) -> bool:
     async with database.engine.connect() as connection:
         autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-        if await autocommit.scalar(_OLDER_SNAPSHOTS, {"since": since}):
-            return False  # a transaction from before the deletes may still see the rows
-        await autocommit.execute(text("VACUUM " + ", ".join(tables)))
+        if await autocommit.scalar(_OLDER_SNAPSHOTS, {"mark": str(mark % 2**32)}):
+            return False  # a snapshot from before the deletes may still see the rows
+        # INDEX_CLEANUP ON: with few dead rows VACUUM would skip the indexes, and the
+        # unique index on Telegram ids would keep the forgotten id.
+        await autocommit.execute(text("VACUUM (INDEX_CLEANUP ON) " + ", ".join(tables)))
     return True

@@ -20,6 +20,7 @@ from storage.db import Database, scrub
 from storage.models import Person, Report
 from tests.handlers.test_onboarding import onboard
 from tests.handlers.test_reports import report_course_with_photo, school
+from tests.support import postgres
 from tests.support.harness import Harness
 from tests.support.harness import Person as User
 
@@ -110,47 +111,74 @@ async def test_a_reader_from_before_the_forget_is_waited_for(harness: Harness, t
 
 
 async def raw_pages(dsn: str, table: str) -> bytes:
-    """Every tuple on `table`'s pages, live or dead, as PostgreSQL stores it."""
+    """`table`'s pages and those of its indexes, byte for byte as PostgreSQL keeps them
+    (dead row versions and free space included)."""
     connection = await asyncpg.connect(dsn)
     try:
         try:
             await connection.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
         except asyncpg.PostgresError as problem:  # not installed, or not a superuser
             pytest.skip(f"PostgreSQL's pageinspect extension is not available: {problem}")
-        pages = await connection.fetchval(
-            "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int", table
-        )
-        blobs = []
-        for page in range(pages):
-            rows = await connection.fetch(
-                "SELECT t_data FROM heap_page_items(get_raw_page($1, $2))", table, page
+        relations = [table] + [
+            row["name"]
+            for row in await connection.fetch(
+                "SELECT indexrelid::regclass::text AS name FROM pg_index"
+                " WHERE indrelid = $1::regclass",
+                table,
             )
-            blobs += [bytes(row["t_data"]) for row in rows if row["t_data"] is not None]
+        ]
+        blobs = []
+        for relation in relations:
+            pages = await connection.fetchval(
+                "SELECT pg_relation_size($1::regclass) / current_setting('block_size')::int",
+                relation,
+            )
+            for page in range(pages):
+                blobs.append(
+                    await connection.fetchval("SELECT get_raw_page($1, $2)", relation, page)
+                )
         return b"".join(blobs)
     finally:
         await connection.close()
 
 
+def pg_traces(blob: bytes) -> list[str]:
+    needles = {"name": NAME.encode(), "id": struct.pack("<q", TG_ID)}  # int8 as stored here
+    return [what for what, needle in needles.items() if needle in blob]
+
+
 async def test_postgresql_pages_keep_nothing_once_older_snapshots_end(pg_db: Database) -> None:
+    """Among thousands of people, so that a plain VACUUM would leave the indexes alone
+    (too few dead rows) and the unique index would keep the Telegram id."""
     dsn = pg_db.url.replace("postgresql+asyncpg://", "postgresql://", 1)
+    joined = datetime(2026, 9, 5, tzinfo=UTC)
     async with pg_db.transaction() as session:
-        [person_id] = await people.create_many(
-            session, [(TG_ID, NAME, "vi", datetime(2026, 9, 5, tzinfo=UTC))]
-        )
-    assert NAME.encode() in await raw_pages(dsn, "people")  # the test can see it
+        [person_id] = await people.create_many(session, [(TG_ID, NAME, "vi", joined)])
+        others = [(1_000_000 + i, f"Người {i:05d}", "vi", joined) for i in range(20_000)]
+        await people.create_many(session, others)
+    assert pg_traces(await raw_pages(dsn, "people")) == ["name", "id"]  # the test can see
 
     older = await asyncpg.connect(dsn)
+    elsewhere = await asyncpg.connect(postgres.ADMIN_DSN)  # another database on the server
     try:
         snapshot = older.transaction(isolation="repeatable_read", readonly=True)
         await snapshot.start()
-        assert await older.fetchval("SELECT count(*) FROM people") == 1
+        assert await older.fetchval("SELECT count(*) FROM people") == 20_001
+        away = elsewhere.transaction(isolation="repeatable_read")
+        await away.start()
+        await elsewhere.fetchval("SELECT 1")
         async with pg_db.transaction() as session:
             await people.forget(session, person_id, TG_ID)
-        # The old row version may still be read by that snapshot: no VACUUM removes it.
+        # Still reading after the forget, in its snapshot from before it: the old row
+        # version may be read, so no VACUUM removes it.
+        assert await older.fetchval("SELECT count(*) FROM people WHERE tg_user_id IS NULL") == 0
         assert not await scrub(pg_db, privacy.PERSONAL_TABLES, patience=0.6, pause=0.2)
-        assert NAME.encode() in await raw_pages(dsn, "people")
+        assert "name" in pg_traces(await raw_pages(dsn, "people"))
         await snapshot.rollback()
+        # A transaction in another database sees none of ours and holds nothing back.
+        assert await scrub(pg_db, privacy.PERSONAL_TABLES, patience=5.0)
+        assert pg_traces(await raw_pages(dsn, "people")) == []
+        await away.rollback()
     finally:
         await older.close()
-    assert await scrub(pg_db, privacy.PERSONAL_TABLES, patience=5.0)
-    assert NAME.encode() not in await raw_pages(dsn, "people")
+        await elsewhere.close()

@@ -315,10 +315,10 @@ async def scrub(
     reader's snapshot (and the old pages stay in both files even after that reader ends),
     VACUUM keeps what any older snapshot may still see (`_OLDER_SNAPSHOTS` says whose
     count) and, with few dead rows, would leave the indexes alone unless told to clean
-    them. So it waits for them, trying
-    again with growing pauses for up to `patience` seconds, on a connection of its own
-    (never the bot's one SQLite writer; a checkpoint holds new writes back 50 ms at most).
-    Call it after the deletes committed; it logs, with no personal data, when it gives up.
+    them. So it waits for those readers, trying again with growing pauses for up to
+    `patience` seconds, on a connection of its own (never the bot's one SQLite writer; a
+    checkpoint holds new writes back 50 ms at most). Call it after the deletes
+    committed; it logs, with no personal data, when it gives up.
     """
     deadline = time.monotonic() + patience
     if database.dialect == "sqlite":
@@ -355,13 +355,14 @@ async def _checkpointed(path: str) -> bool:
     return busy == 0
 
 
+_NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+
+
 async def _next_transaction_id(database: Database) -> int:
     """The first transaction id not yet handed out: the deletes' own is below it."""
     async with database.engine.connect() as connection:
-        return int(await connection.scalar(text(_NEXT_XID)))
+        return int(await connection.scalar(_NEXT_XID))
 
-
-_NEXT_XID = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 
 # What keeps VACUUM from removing a dead row version: any transaction or snapshot whose
 # oldest transaction id is below the mark. Those are other backends of this database,

@@ -21,8 +21,9 @@ production, where nothing runs it.
 Timed, for the province, one district and one school:
 
 * sql   - ``bot.services.indicators.tallies`` (all 6 indicators) through
-          ``Database.reading()``, as the bot runs them (bot/handlers/class_view.py: on
-          SQLite the read-only connections beside the writer, on PostgreSQL the pool):
+          ``Database.reading()``, on read-only connections as the bot's are
+          (bot/handlers/class_view.py reads on the update's: on SQLite the read-only
+          connections beside the writer, on PostgreSQL a pool of their own):
           warmed once, then the best of ``--repeats``.
 * naive - the same read-only connections load the memberships of the scope (joined to org_units, the
           path range in SQL), its schools, and all of the campaign's reports into Python,

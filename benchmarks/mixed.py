@@ -25,8 +25,9 @@ not yet reported, confirm ``send``), 20 % /progress, 10 % /class from a member o
 report, progress and class from existing people of the database, nobody twice in a
 run. Every 5 s (first at 2.5 s) a province-level indicator query
 (``bot.services.indicators.tallies`` for ``/1/``, all indicators) runs through
-``Database.reading()`` as bot/handlers/class_view.py runs it, concurrently with the
-traffic.
+``Database.reading()``, concurrently with the traffic: on read-only connections beside
+the updates' (an officer's /class or /stats runs the same tallies on the update's own
+reading connection, from the same kind of pool).
 
 Measured per update: latency = when the last Bot API call it caused returned (the
 reply is out: Telegram has answered) minus when the update was due. Achieved

@@ -26,7 +26,7 @@ from typing import Any
 
 from bot.delivery import broadcasts
 from bot.jobs import Job, JobContext
-from bot.services import reminders, snapshots
+from bot.services import privacy, reminders, snapshots
 
 log = logging.getLogger("hocvuso.scheduler")
 
@@ -37,6 +37,7 @@ JOBS: tuple[Job, ...] = (
     reminders.remind,
     reminders.announce,
     snapshots.weekly,
+    privacy.nightly,
 )
 """What each tick runs, in order."""
 

@@ -1,4 +1,5 @@
-"""What the bot keeps about a person (/mydata, settings included) and changing their language."""
+"""What the bot keeps about a person (/mydata, settings included), changing their language,
+and keeping what /forget deleted out of the database files (`scrub`, `nightly`)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.families import stored_children
-from storage import nominations, org_units, people, quizzes, reports
+from bot.jobs import JobContext
+from storage import firings, nominations, org_units, people, quizzes, reports
 from storage.db import Database, UnitOfWork
 from storage.db import scrub as scrub_files
 
@@ -111,3 +113,27 @@ PERSONAL_TABLES = (
 async def scrub(database: Database) -> None:
     """After a /forget has committed: nothing of the person is left to recover in the files."""
     await scrub_files(database, PERSONAL_TABLES)
+
+
+NIGHTLY_FROM = 3  # o'clock, local time: nobody is reporting
+
+
+async def nightly(ctx: JobContext, now: datetime) -> int:
+    """The scrub once a day, at the first tick from 3:00: a /forget whose own scrub a stop
+    cut short, or gave up on a snapshot held longer than its patience, is finished by
+    morning. The day's firing row keeps it to once a day, whichever worker ticks and
+    however often it restarts. It runs in the background, so the tick does not wait."""
+    local = now.astimezone(ctx.clock.zone)
+    if local.hour < NIGHTLY_FROM:
+        return 0
+    uow = ctx.database.unit_of_work()
+    try:
+        claimed = await firings.record(uow.session, f"scrub:{local.date().isoformat()}", now, 0)
+        await uow.finish()
+    except BaseException:
+        await uow.abort()
+        raise
+    if not claimed:
+        return 0
+    ctx.shared.background.spawn(scrub(ctx.database), "nightly scrub")
+    return 1

@@ -20,7 +20,7 @@ from bot.app import App, build_app
 from bot.clock import FixedClock
 from bot.jobs import Job, JobContext
 from bot.scheduler import JOBS, Scheduler
-from bot.services import campaigns, snapshots
+from bot.services import campaigns, privacy, snapshots
 from bot.settings import Settings
 from storage import campaigns as campaign_rows
 from storage import migrate, org_units
@@ -125,8 +125,9 @@ def make_app(url: str, clock: FixedClock) -> App:
     return build_app(Settings(database_url=url, bot_token="42:TEST"), database, clock, "bot")
 
 
-# The jobs that speak (all but the weekly snapshots, which tests/scheduler/test_year.py counts).
-SPEAKING = tuple(job for job in JOBS if job is not snapshots.weekly)
+# The jobs that speak (all but the weekly snapshots, which tests/scheduler/test_year.py
+# counts, and the nightly scrub, tests/scheduler/test_nightly_scrub.py).
+SPEAKING = tuple(job for job in JOBS if job not in (snapshots.weekly, privacy.nightly))
 
 
 def scheduler_for(app: App, clock: FixedClock, jobs: Sequence[Job] = SPEAKING) -> Scheduler:

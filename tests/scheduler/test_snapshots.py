@@ -12,16 +12,16 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.jobs import JobContext
-from bot.scheduler import JOBS
 from bot.services import snapshots
 from storage import campaigns as campaign_rows
 from storage.models import Report, Snapshot
-from tests.scheduler.world import build_world, make_app, scheduler_for
+from tests.scheduler.world import SPEAKING, build_world, make_app, scheduler_for
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 FIRST = date(2027, 3, 3)  # a Wednesday
 HOURS = ((0, 5), (8, 0), (23, 30))
 NODES = 5  # the province, the district, three schools
+JOBS = (*SPEAKING, snapshots.weekly)  # every job but the nightly scrub (its own test)
 
 
 async def test_each_node_once_a_week_through_restarts_and_the_line_reads_them(sqlite_url) -> None:

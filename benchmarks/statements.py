@@ -3,7 +3,7 @@
     python benchmarks/statements.py [--repeats 3000] [--db sqlite|postgresql|both]
 
 The statement every update runs first, reading its conversation state
-(the SELECT by key that storage.conversation builds once), on a migrated database, sent four ways
+(storage.conversation.READ_STATE), on a migrated database, sent four ways
 from one event loop; the figure is the loop thread's CPU time per statement
 (time.thread_time), which moves far less than wall time on a shared machine:
 
@@ -33,18 +33,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' support modules
-from sqlalchemy import bindparam, select
-
 from storage import migrate
+from storage.conversation import READ_STATE
 from storage.db import Database
-from storage.models import ConversationState
 from tests.support import postgres
 
 KEY = "1:2:3:::default"
-# As storage.conversation builds it, once.
-READ_STATE = select(ConversationState.state, ConversationState.data).where(
-    ConversationState.key == bindparam("key")
-)
 
 
 async def per_call(call: Callable[[], Awaitable[Any]], repeats: int) -> float:

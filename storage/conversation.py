@@ -52,7 +52,7 @@ class Clock(Protocol):
 
 
 # Every update reads its conversation: the statement is built once.
-_READ = select(ConversationState.state, ConversationState.data).where(
+READ_STATE = select(ConversationState.state, ConversationState.data).where(
     ConversationState.key == bindparam("key")
 )
 
@@ -79,10 +79,10 @@ class DatabaseStorage(BaseStorage):
         """Through the update's reading session when there is one, else on its own."""
         params = {"key": key_string(key)}
         if uow is not None:
-            row = (await uow.reads.execute(_READ, params)).first()
+            row = (await uow.reads.execute(READ_STATE, params)).first()
         else:
             async with self._database.reading() as own:
-                row = (await own.session.execute(_READ, params)).first()
+                row = (await own.session.execute(READ_STATE, params)).first()
         return (row.state, dict(row.data or {})) if row else (None, {})
 
     async def write_in(self, session: AsyncSession, changes: Mapping[StorageKey, Entry]) -> None:

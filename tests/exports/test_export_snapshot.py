@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.services import exports
 from bot.services.spreadsheets import Sheet
 from bot.text import T
-from storage import migrate, people
+from storage import people
 from storage.db import Database
 from storage.models import Membership
 from tests.exports import world
@@ -30,27 +30,18 @@ async def members_of_class(database: Database) -> int:
         )
 
 
-@pytest.fixture
-async def school(db_url: str) -> str:
-    database = Database(db_url)
-    await migrate.upgrade(database)
-    await world.build(database)
-    await database.dispose()
-    return db_url
-
-
 async def test_a_member_joining_mid_export_is_in_no_sheet(
-    school: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    database = Database(school)
-    before = await members_of_class(database)
+    await world.build(db)
+    before = await members_of_class(db)
 
     joined: list[int] = []
 
     async def someone_joins(scope: exports.Scope) -> Sheet:
         if joined:  # once, in the first export
             return Sheet(T("Joined"), [], [])
-        async with database.transaction() as session:
+        async with db.transaction() as session:
             [person] = await people.create_many(session, [(9_999_001, "Mới Vào", "vi", JOINED)])
             await people.add_memberships(session, [(person, world.CLASS_A, "parent", None, JOINED)])
         joined.append(person)
@@ -59,12 +50,9 @@ async def test_a_member_joining_mid_export_is_in_no_sheet(
     summary, listed = exports.BY_KEY["summary"], exports.BY_KEY["people"]
     joining = exports.SheetSpec("joining", T("Joined"), someone_joins)
     monkeypatch.setattr(exports, "SHEETS", (summary, joining, listed))
-    job = world.job(school, str(tmp_path / "school.xlsx"))
-    try:
-        written = await exports.run_job(job)
-        assert await members_of_class(database) == before + 1  # the join did commit
-        assert written.count("people") == 6  # the people sheet did not see it
-        again = await exports.run_job(replace(job, out=str(tmp_path / "after.xlsx")))
-        assert again.count("people") == 7  # a later export does
-    finally:
-        await database.dispose()
+    job = world.job(db.url, str(tmp_path / "school.xlsx"))
+    written = await exports.run_job(job)
+    assert await members_of_class(db) == before + 1  # the join did commit
+    assert written.count("people") == 6  # the people sheet did not see it
+    again = await exports.run_job(replace(job, out=str(tmp_path / "after.xlsx")))
+    assert again.count("people") == 7  # a later export does

@@ -12,14 +12,14 @@ from bot.clock import FixedClock
 from bot.services import privacy
 from storage import people
 from tests.scheduler.world import build_world, make_app, scheduler_for
+from tests.storage.test_forget_files import raw
 
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 NAME = "Qqxyz Nguyễn Thị Đêm"
 
 
 def in_files(db_file: Path) -> bool:
-    files = (db_file, db_file.with_name(db_file.name + "-wal"))
-    return any(NAME.encode() in path.read_bytes() for path in files if path.exists())
+    return NAME.encode() in raw(db_file)
 
 
 async def test_once_a_day_from_three_and_the_files_lose_the_forgotten(
